@@ -1,0 +1,90 @@
+"""The data-set types every loader returns and every consumer reads.
+
+A loader turns a :class:`DatasetRef` into :class:`DatasetSplits`: three explicit,
+seeded splits as tensors (inputs ``float32``; targets ``int64`` class indices for
+classification, ``float32`` of shape ``(N, k)`` for regression). Images are
+``(N, C, H, W)`` scaled to [0, 1]; tabular and 2-D sets are ``(N, features)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = ["DatasetInfo", "DatasetRef", "DatasetSplits", "Split", "Task"]
+
+Task = Literal["classification", "regression"]
+DatasetParam = int | float | str | bool
+
+
+class DatasetRef(BaseModel):
+    """A data set in a request: ``"mnist"`` or ``{"name": "spiral", "params": {"noise": 0.2}}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    params: dict[str, DatasetParam] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class DatasetInfo(BaseModel):
+    """What ``GET /api/datasets`` lists for one data set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    title: str
+    description: str
+    task: Task
+    kind: Literal["2d", "tabular", "image", "sequence", "text"]
+    input_shape: list[int] = Field(description="Per-sample shape, without the batch dimension.")
+    num_classes: int | None = None
+    class_names: list[str] | None = None
+    output_size: int | None = Field(default=None, description="Regression targets per sample.")
+    sizes: dict[str, int] = Field(default_factory=dict, description="Samples per split: train, val, test.")
+    available: bool = True
+    reason: str | None = None
+    params_schema: dict[str, object] = Field(default_factory=dict, description="JSON Schema of the data set's params (n, noise, seed …).")
+    source: str | None = Field(default=None, description="Where it comes from: generated, scikit-learn, a folder, a download.")
+
+
+@dataclass(frozen=True)
+class Split:
+    """Inputs and targets of one split."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def to(self, device: torch.device | str) -> Split:
+        """The same split on ``device``."""
+        return Split(self.x.to(device), self.y.to(device))
+
+
+@dataclass(frozen=True)
+class DatasetSplits:
+    """A loaded data set: train/val/test and what the model needs to know of it."""
+
+    info: DatasetInfo
+    train: Split
+    val: Split
+    test: Split
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Per-sample input shape, e.g. ``(1, 28, 28)``."""
+        return tuple(self.info.input_shape)
+
+    @property
+    def task(self) -> Task:
+        """``classification`` or ``regression``."""
+        return self.info.task

@@ -1,0 +1,59 @@
+"""The graph JSON (version 1) exactly as the editor sends it (SPEC §3).
+
+Only the *form* is checked here (types, required keys, no unknown keys);
+meaning (known layer types, edges that point at nodes, cycles, shapes) is
+checked by :mod:`layerlab.graph.validate`, which reports every problem at once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["EdgeSpec", "GraphSpec", "NodeSpec", "Position", "ParamValue"]
+
+# A layer parameter as it arrives in JSON; the layer's own pydantic model checks it.
+ParamValue = int | float | str | bool | None | list[int] | list[float] | list[int | float]
+
+
+class Position(BaseModel):
+    """Where the editor draws a node; ignored by training."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    x: float
+    y: float
+
+
+class NodeSpec(BaseModel):
+    """One node: an instance of a layer type, e.g. ``{"id": "h", "type": "Dense", "params": {"units": 128}}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=128)
+    type: str = Field(min_length=1, max_length=64)
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    position: Position | None = None
+    label: str | None = Field(default=None, max_length=200)
+
+
+class EdgeSpec(BaseModel):
+    """A connection ``source → target``; ``target_port`` orders the inputs of ``Concat``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str | None = Field(default=None, max_length=256)
+    source: str = Field(min_length=1, max_length=128)
+    target: str = Field(min_length=1, max_length=128)
+    target_port: int | None = Field(default=None, ge=0, le=1024)
+
+
+class GraphSpec(BaseModel):
+    """A whole network as the editor draws it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = 1
+    nodes: list[NodeSpec] = Field(default_factory=list, max_length=10_000)
+    edges: list[EdgeSpec] = Field(default_factory=list, max_length=40_000)

@@ -1,0 +1,62 @@
+"""TrainConfig: how a run trains (the ``training`` object of ``POST /api/runs``).
+
+Unknown keys are rejected so a typo (``learning_rat``) is a 422 naming the field,
+never silently ignored. Defaults suit a first MLP on a small data set.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["EarlyStoppingConfig", "LossName", "OptimizerName", "ScheduleName", "TrainConfig"]
+
+OptimizerName = Literal["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+LossName = Literal["auto", "cross_entropy", "binary_cross_entropy", "mse", "mae", "huber"]
+ScheduleName = Literal["constant", "step", "cosine"]
+
+
+class EarlyStoppingConfig(BaseModel):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    monitor: Literal["val_loss", "val_accuracy", "loss", "accuracy"] = "val_loss"
+    patience: int = Field(default=3, ge=1, le=1000)
+    min_delta: float = Field(default=0.0, ge=0.0)
+    restore_best_weights: bool = True
+
+
+class TrainConfig(BaseModel):
+    """Everything about how a run trains, with ranges that become the page's form limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: int = Field(default=10, ge=1, le=100_000, description="Passes over the training split.")
+    batch_size: int = Field(default=32, ge=1, le=1_000_000, description="Samples per training step.")
+    optimizer: OptimizerName = Field(default="adam", description="The update rule.")
+    learning_rate: float = Field(default=1e-3, gt=0.0, le=10.0, description="Step size of the optimizer.")
+    momentum: float = Field(default=0.9, ge=0.0, lt=1.0, description="SGD/RMSprop momentum.")
+    nesterov: bool = Field(default=False, description="Nesterov momentum (SGD only).")
+    loss: LossName = Field(default="auto", description="auto: cross-entropy for classification, MSE for regression.")
+    l1: float = Field(default=0.0, ge=0.0, le=10.0, description="L1 penalty on weights, added to the loss.")
+    l2: float = Field(default=0.0, ge=0.0, le=10.0, description="L2 penalty (weight decay).")
+    lr_schedule: ScheduleName = Field(default="constant", description="How the learning rate changes over epochs.")
+    step_size: int = Field(default=10, ge=1, le=100_000, description="Epochs between decays (step schedule).")
+    gamma: float = Field(default=0.1, gt=0.0, le=1.0, description="Decay factor (step schedule).")
+    early_stopping: EarlyStoppingConfig | None = Field(default=None, description="Stop when validation stops improving.")
+    clip_grad_norm: float | None = Field(default=None, gt=0.0, description="Clip the global gradient norm to this value.")
+    validation_split: float = Field(default=0.1, ge=0.0, le=0.5, description="Fraction of training data held out when a set has no validation split.")
+    shuffle: bool = True
+    seed: int | None = Field(default=0, ge=0, le=2**32 - 1, description="Same seed, same run (on the CPU).")
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field(default="auto", description="auto: CUDA, then MPS, then CPU.")
+    mixed_precision: bool | None = Field(default=None, description="None: on for CUDA, off elsewhere.")
+    max_steps: int | None = Field(default=None, ge=1, description="Stop after this many batches in all (for quick tries).")
+    boundary_resolution: int = Field(default=60, ge=10, le=200, description="Grid size of the decision-boundary view.")
+
+    @model_validator(mode="after")
+    def _nesterov_needs_momentum(self) -> TrainConfig:
+        if self.nesterov and (self.optimizer != "sgd" or self.momentum == 0.0):
+            raise ValueError("nesterov needs optimizer 'sgd' and a momentum above 0")
+        return self
