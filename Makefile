@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 FRONTEND := frontend
 FRONTEND_SRC := $(shell find $(FRONTEND)/src $(FRONTEND)/index.html $(FRONTEND)/package.json $(FRONTEND)/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: help install run dev check format test test-py test-front e2e bench client chromium up clean
+.PHONY: help install run dev check format test test-py test-front e2e bench client system-deps up clean
 
 help:
 	@echo "make run    - set up everything, build the page, serve http://$(HOST):$(PORT)"
@@ -50,11 +50,15 @@ $(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(FRONTEND_SRC)
 
 install: $(VENV)/.installed $(FRONTEND)/node_modules/.installed
 
-# --- Browser for end-to-end tests (Debian's Chromium; never `playwright install`) -----
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Chromium is missing: sudo apt-get install chromium"; exit 1; fi; }
+# --- System packages the tests use (Debian's; never `playwright install`) -------------
+# chromium: browser end-to-end tests. postgresql: the PostgreSQL storage tests (they skip
+# with the reason when the server binaries are missing).
+system-deps:
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "missing system packages:$$missing (sudo apt-get install$$missing)"; fi; fi
 
 # --- Using it -----------------------------------------------------------------------
 run: $(VENV)/.installed $(FRONTEND)/dist/index.html
@@ -82,13 +86,13 @@ check: $(VENV)/.installed $(FRONTEND)/node_modules/.installed
 	$(VENV)/bin/mypy
 	cd $(FRONTEND) && npm run --silent typecheck
 
-test-py: $(VENV)/.installed
+test-py: $(VENV)/.installed system-deps
 	$(VENV)/bin/pytest -q -m "not e2e"
 
 test-front: $(FRONTEND)/node_modules/.installed
 	cd $(FRONTEND) && npm run --silent test
 
-e2e: $(VENV)/.installed $(FRONTEND)/dist/index.html chromium
+e2e: $(VENV)/.installed $(FRONTEND)/dist/index.html system-deps
 	$(VENV)/bin/pytest -q -m e2e tests/e2e
 
 test: check test-py test-front e2e
