@@ -79,7 +79,9 @@ class GraphInvalidError(LayerLabError):
     def __init__(self, issues: list[GraphIssue]) -> None:
         first = issues[0].message if issues else "the graph is invalid"
         more = f" (and {len(issues) - 1} more problems)" if len(issues) > 1 else ""
-        super().__init__(first + more, hint=issues[0].hint if issues else None, node_id=issues[0].node_id if issues else None)
+        super().__init__(
+            first + more, hint=issues[0].hint if issues else None, node_id=issues[0].node_id if issues else None
+        )
         self.issues = issues
 
 
@@ -111,4 +113,3 @@ class LimitExceededError(LayerLabError):
     """A request goes over a configured limit (nodes, parameters, epochs, batch size …)."""
 
     code = "limit_exceeded"
-

@@ -29,12 +29,21 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LAYERLAB_", extra="ignore", validate_default=True)
 
-    home: Path = Field(default=Path.home() / ".layerlab", description="Where runs, uploads, the database and downloaded data sets live.")
-    data_dir: Path | None = Field(default=None, description="A folder laid out like shared/datasets; when set, nothing is downloaded.")
-    allow_download: bool = Field(default=True, description="Download mnist/fashion_mnist/cifar10 on first use when not found locally.")
+    home: Path = Field(
+        default=Path.home() / ".layerlab",
+        description="Where runs, uploads, the database and downloaded data sets live.",
+    )
+    data_dir: Path | None = Field(
+        default=None, description="A folder laid out like shared/datasets; when set, nothing is downloaded."
+    )
+    allow_download: bool = Field(
+        default=True, description="Download mnist/fashion_mnist/cifar10 on first use when not found locally."
+    )
     device: DeviceSetting = "auto"
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default is a SQLite file under home.")
-    static_dir: Path | None = Field(default=None, description="The built web page; default frontend/dist beside the package.")
+    static_dir: Path | None = Field(
+        default=None, description="The built web page; default frontend/dist beside the package."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=list)

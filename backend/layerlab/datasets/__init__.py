@@ -1,1 +1,24 @@
-"""datasets package."""
+"""Data sets: the registry of built-in sets and their loaders.
+
+``list_datasets`` / ``get_dataset_info`` describe the sets cheaply (for ``GET /api/datasets``);
+``load_dataset`` turns a :class:`DatasetRef` into seeded :class:`DatasetSplits`. Errors are
+:class:`layerlab.errors.DatasetError` with codes ``unknown_dataset``, ``invalid_dataset_param``,
+``dataset_unavailable`` and ``dataset_corrupt``.
+"""
+
+from layerlab.datasets.base import DatasetInfo, DatasetRef, DatasetSplits, Split, Task
+from layerlab.datasets.images import clear_image_cache
+from layerlab.datasets.registry import dataset_names, get_dataset_info, list_datasets, load_dataset
+
+__all__ = [
+    "DatasetInfo",
+    "DatasetRef",
+    "DatasetSplits",
+    "Split",
+    "Task",
+    "clear_image_cache",
+    "dataset_names",
+    "get_dataset_info",
+    "list_datasets",
+    "load_dataset",
+]

@@ -51,8 +51,12 @@ class DatasetInfo(BaseModel):
     sizes: dict[str, int] = Field(default_factory=dict, description="Samples per split: train, val, test.")
     available: bool = True
     reason: str | None = None
-    params_schema: dict[str, object] = Field(default_factory=dict, description="JSON Schema of the data set's params (n, noise, seed …).")
-    source: str | None = Field(default=None, description="Where it comes from: generated, scikit-learn, a folder, a download.")
+    params_schema: dict[str, object] = Field(
+        default_factory=dict, description="JSON Schema of the data set's params (n, noise, seed …)."
+    )
+    source: str | None = Field(
+        default=None, description="Where it comes from: generated, scikit-learn, a folder, a download."
+    )
 
 
 @dataclass(frozen=True)

@@ -45,14 +45,25 @@ class TrainConfig(BaseModel):
     lr_schedule: ScheduleName = Field(default="constant", description="How the learning rate changes over epochs.")
     step_size: int = Field(default=10, ge=1, le=100_000, description="Epochs between decays (step schedule).")
     gamma: float = Field(default=0.1, gt=0.0, le=1.0, description="Decay factor (step schedule).")
-    early_stopping: EarlyStoppingConfig | None = Field(default=None, description="Stop when validation stops improving.")
-    clip_grad_norm: float | None = Field(default=None, gt=0.0, description="Clip the global gradient norm to this value.")
-    validation_split: float = Field(default=0.1, ge=0.0, le=0.5, description="Fraction of training data held out when a set has no validation split.")
+    early_stopping: EarlyStoppingConfig | None = Field(
+        default=None, description="Stop when validation stops improving."
+    )
+    clip_grad_norm: float | None = Field(
+        default=None, gt=0.0, description="Clip the global gradient norm to this value."
+    )
+    validation_split: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=0.5,
+        description="Fraction of training data held out when a set has no validation split.",
+    )
     shuffle: bool = True
     seed: int | None = Field(default=0, ge=0, le=2**32 - 1, description="Same seed, same run (on the CPU).")
     device: Literal["auto", "cpu", "cuda", "mps"] = Field(default="auto", description="auto: CUDA, then MPS, then CPU.")
     mixed_precision: bool | None = Field(default=None, description="None: on for CUDA, off elsewhere.")
-    max_steps: int | None = Field(default=None, ge=1, description="Stop after this many batches in all (for quick tries).")
+    max_steps: int | None = Field(
+        default=None, ge=1, description="Stop after this many batches in all (for quick tries)."
+    )
     boundary_resolution: int = Field(default=60, ge=10, le=200, description="Grid size of the decision-boundary view.")
 
     @model_validator(mode="after")

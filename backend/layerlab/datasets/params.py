@@ -1,0 +1,139 @@
+"""Parameter models of the data sets: one pydantic model per generated set.
+
+Every data set has a params model (``extra="forbid"``, so unknown params are errors).
+Its JSON Schema is :attr:`DatasetInfo.params_schema`; :func:`parse_params` turns a
+request's ``params`` dict into the model or raises ``invalid_dataset_param``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from layerlab.errors import DatasetError
+
+__all__ = [
+    "Classify2DParams",
+    "MoonsParams",
+    "NoParams",
+    "Regress2DParams",
+    "params_schema",
+    "parse_params",
+]
+
+ParamsT = TypeVar("ParamsT", bound=BaseModel)
+
+MIN_POINTS = 10
+MAX_POINTS = 100_000
+
+_SEED_FIELD = Field(
+    default=None,
+    title="Seed",
+    ge=0,
+    le=2**32 - 1,
+    description="Seed of the generated points; leave it empty to use the run's seed.",
+)
+
+
+class NoParams(BaseModel):
+    """A data set without parameters (any param is an error)."""
+
+    model_config = ConfigDict(extra="forbid", title="No parameters")
+
+
+class Classify2DParams(BaseModel):
+    """Parameters of the 2-D classification sets of TensorFlow Playground (circle, xor, gaussian, spiral)."""
+
+    model_config = ConfigDict(extra="forbid", title="2-D classification")
+
+    n: int = Field(
+        default=500,
+        title="Points",
+        ge=MIN_POINTS,
+        le=MAX_POINTS,
+        description="Number of points, split 70/15/15 into train/val/test.",
+    )
+    noise: float = Field(
+        default=0.0,
+        title="Noise",
+        ge=0.0,
+        le=1.0,
+        description="How much the classes overlap: 0 is clean; TensorFlow Playground's slider goes to 0.5.",
+    )
+    seed: int | None = _SEED_FIELD
+
+
+class MoonsParams(BaseModel):
+    """Parameters of the two interleaving half circles."""
+
+    model_config = ConfigDict(extra="forbid", title="Moons")
+
+    n: int = Field(
+        default=500,
+        title="Points",
+        ge=MIN_POINTS,
+        le=MAX_POINTS,
+        description="Number of points, split 70/15/15 into train/val/test.",
+    )
+    noise: float = Field(
+        default=0.1,
+        title="Noise",
+        ge=0.0,
+        le=1.0,
+        description="Standard deviation of the Gaussian noise, in the units of scikit-learn's make_moons.",
+    )
+    seed: int | None = _SEED_FIELD
+
+
+class Regress2DParams(BaseModel):
+    """Parameters of the 2-D regression sets of TensorFlow Playground (plane, multi_gaussian)."""
+
+    model_config = ConfigDict(extra="forbid", title="2-D regression")
+
+    n: int = Field(
+        default=1200,
+        title="Points",
+        ge=MIN_POINTS,
+        le=MAX_POINTS,
+        description="Number of points, split 70/15/15 into train/val/test.",
+    )
+    noise: float = Field(
+        default=0.0,
+        title="Noise",
+        ge=0.0,
+        le=1.0,
+        description="How far the target is computed from a jittered point: 0 is exact; the Playground's slider goes to 0.5.",
+    )
+    seed: int | None = _SEED_FIELD
+
+
+def params_schema(model: type[BaseModel]) -> dict[str, object]:
+    """The JSON Schema of a params model, as published in ``DatasetInfo.params_schema``."""
+    return dict(model.model_json_schema())
+
+
+def parse_params(dataset: str, model: type[ParamsT], params: Mapping[str, object]) -> ParamsT:
+    """Validate ``params`` of data set ``dataset`` against ``model``.
+
+    Raises:
+        DatasetError: code ``invalid_dataset_param``, ``field`` = the first bad param's name,
+            the message says what was expected and what was got, e.g.
+            ``Data set "spiral": param "noise" should be less than or equal to 1, got 2.``
+    """
+    try:
+        return model.model_validate(dict(params))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else None
+        allowed = ", ".join(model.model_fields) or "none"
+        if error["type"] == "extra_forbidden":
+            message = f'Data set "{dataset}" has no param "{field}"; its params are: {allowed}.'
+            hint = f"Remove {field!r} from the data set's params."
+        else:
+            expected = error["msg"].removeprefix("Input ").removeprefix("Value error, ")
+            message = f'Data set "{dataset}": param "{field}" {expected}, got {error.get("input")!r}.'
+            description = model.model_fields[field].description if field in model.model_fields else None
+            hint = description or f"Check the value of {field!r}."
+        raise DatasetError(message, code="invalid_dataset_param", field=field, hint=hint) from None
