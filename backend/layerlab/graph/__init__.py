@@ -1,1 +1,32 @@
-"""graph package."""
+"""Graphs: the editor's JSON (:mod:`.spec`), validation with shape inference, and the compiler.
+
+``validate_graph`` reports every problem at once; ``compile_graph`` turns a valid graph into a
+``GraphModule`` (a ``torch.nn.Module``).
+"""
+
+from layerlab.graph.compile import FinalActivation, GraphModule, compile_graph
+from layerlab.graph.spec import EdgeSpec, GraphSpec, NodeSpec, Position
+from layerlab.graph.validate import (
+    GraphReport,
+    NodeReport,
+    ValidatedGraph,
+    ValidatedNode,
+    analyse_graph,
+    validate_graph,
+)
+
+__all__ = [
+    "EdgeSpec",
+    "FinalActivation",
+    "GraphModule",
+    "GraphReport",
+    "GraphSpec",
+    "NodeReport",
+    "NodeSpec",
+    "Position",
+    "ValidatedGraph",
+    "ValidatedNode",
+    "analyse_graph",
+    "compile_graph",
+    "validate_graph",
+]

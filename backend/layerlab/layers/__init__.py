@@ -1,1 +1,33 @@
-"""layers package."""
+"""The layer registry: every layer type declared once (params, shapes, torch module).
+
+``layer_catalogue()`` is the body of ``GET /api/layers``; validation, shape inference
+and the compiler read the same :class:`LayerSpec` objects.
+"""
+
+from layerlab.layers.registry import all_specs, get_spec, layer_catalogue, layer_types, register
+from layerlab.layers.spec import (
+    CATEGORIES,
+    Category,
+    LayerParams,
+    LayerSpec,
+    Shape,
+    ShapeError,
+    define_layer,
+    format_shape,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "Category",
+    "LayerParams",
+    "LayerSpec",
+    "Shape",
+    "ShapeError",
+    "all_specs",
+    "define_layer",
+    "format_shape",
+    "get_spec",
+    "layer_catalogue",
+    "layer_types",
+    "register",
+]

@@ -1,1 +1,5 @@
-"""templates package."""
+"""Templates: ready-made graphs with their data set and training settings (the two SPEC §2 examples and more)."""
+
+from layerlab.templates.loader import Template, get_template, list_templates
+
+__all__ = ["Template", "get_template", "list_templates"]

@@ -1,0 +1,230 @@
+"""LayerSpec: everything the product knows about one layer type, declared once.
+
+A layer type (``Dense``) is one :class:`LayerSpec`: its name, palette category, a
+one-line description, a longer plain-language explanation for learners, a pydantic
+params model (published as the JSON Schema the page's forms are generated from),
+how many inputs it takes, how it infers its output shape and how it builds its
+torch module.
+
+Shapes are **per sample, without the batch dimension**: images ``(C, H, W)``,
+vectors ``(F,)``, sequences ``(T, F)``. A layer that cannot accept its input shapes
+raises :class:`ShapeError`; validation turns that into a :class:`~layerlab.errors.GraphIssue`
+naming the node (the layer itself never knows node ids).
+
+Example::
+
+    spec = get_spec("Dense")
+    params = spec.parse_params({"units": 10})
+    spec.infer_shape([(784,)], params)      # (10,)
+    spec.build([(784,)], params)            # DenseLayer(in_features=784, out_features=10, ...)
+    spec.param_count([(784,)], params)      # 7850
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+import torch
+from pydantic import BaseModel, ConfigDict
+from torch import nn
+
+__all__ = [
+    "CATEGORIES",
+    "Category",
+    "LayerParams",
+    "LayerSpec",
+    "Shape",
+    "ShapeError",
+    "define_layer",
+    "format_shape",
+]
+
+Shape = tuple[int, ...]
+"""A per-sample shape, without the batch dimension, e.g. ``(1, 28, 28)``."""
+
+Category = Literal["input", "dense", "convolution", "activation", "regularization", "sequence", "attention", "merge"]
+CATEGORIES: tuple[Category, ...] = (
+    "input",
+    "dense",
+    "convolution",
+    "activation",
+    "regularization",
+    "sequence",
+    "attention",
+    "merge",
+)
+"""The palette groups, in palette order."""
+
+ShapeCode = Literal["shape_mismatch", "invalid_shape"]
+
+
+class LayerParams(BaseModel):
+    """Base of every layer's params model: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ShapeError(Exception):
+    """A layer cannot work on the shapes it is given.
+
+    Attributes:
+        message: what is wrong, without naming the node (validation adds that),
+            e.g. ``"kernel_size 5 is larger than the 3×3 input"``.
+        code: ``shape_mismatch`` (the *input* does not fit this layer) or
+            ``invalid_shape`` (the layer's own params produce an impossible shape).
+        hint: what to do, e.g. ``"Insert a Flatten node between them."``.
+        field: the param at fault (``"kernel_size"``), when one is.
+        expects: for a single input of the wrong rank, what the layer expects,
+            written with the batch dimension (``"(batch, features)"``); validation
+            then writes the STYLE §7 sentence: ``Node "d" (Dense) expects input
+            (batch, features) but "c" produces (batch, 64, 7, 7).``
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ShapeCode = "shape_mismatch",
+        hint: str | None = None,
+        field: str | None = None,
+        expects: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code: ShapeCode = code
+        self.hint = hint
+        self.field = field
+        self.expects = expects
+
+
+def format_shape(shape: Sequence[int] | None, *, batch: bool = True) -> str:
+    """A shape as learners read it: ``(batch, 64, 7, 7)`` (or ``(64, 7, 7)`` with ``batch=False``)."""
+    if shape is None:
+        return "(unknown)"
+    parts = (["batch"] if batch else []) + [str(int(d)) for d in shape]
+    if len(parts) == 1:
+        return f"({parts[0]},)" if not batch else f"({parts[0]})"
+    return "(" + ", ".join(parts) + ")"
+
+
+P = TypeVar("P", bound=LayerParams)
+
+InferFn = Callable[[Sequence[Shape], LayerParams], Shape]
+BuildFn = Callable[[Sequence[Shape], LayerParams], nn.Module]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer type. Create with :func:`define_layer`, which keeps the typed callables typed.
+
+    Attributes:
+        type: the ``type`` string in the graph JSON (``"Dense"``).
+        category: its palette group.
+        description: one line for the palette.
+        explanation: a few plain sentences for learners (what it does, when to use it).
+        params_model: the pydantic model of its params (``extra="forbid"``).
+        min_inputs / max_inputs: how many incoming edges it needs (``max_inputs=None``: any number).
+        example_inputs: representative input shapes, used by the registry's own tests.
+    """
+
+    type: str
+    category: Category
+    description: str
+    explanation: str
+    params_model: builtins.type[LayerParams]
+    min_inputs: int
+    max_inputs: int | None
+    example_inputs: tuple[tuple[Shape, ...], ...]
+    _infer: InferFn = field(repr=False)
+    _build: BuildFn = field(repr=False)
+
+    def parse_params(self, raw: Mapping[str, object] | LayerParams | None = None) -> LayerParams:
+        """Check raw params (missing keys take their defaults).
+
+        Raises:
+            pydantic.ValidationError: for unknown keys, wrong types or out-of-range values.
+        """
+        if isinstance(raw, self.params_model):
+            return raw
+        if isinstance(raw, LayerParams):
+            raw = raw.model_dump()
+        return self.params_model.model_validate(dict(raw or {}))
+
+    def infer_shape(
+        self, in_shapes: Sequence[Shape], params: Mapping[str, object] | LayerParams | None = None
+    ) -> Shape:
+        """The per-sample output shape for these per-sample input shapes.
+
+        Raises:
+            ShapeError: when the inputs do not fit (or the params make the output impossible).
+            pydantic.ValidationError: when ``params`` is a mapping that does not validate.
+        """
+        return self._infer([tuple(int(d) for d in s) for s in in_shapes], self.parse_params(params))
+
+    def build(self, in_shapes: Sequence[Shape], params: Mapping[str, object] | LayerParams | None = None) -> nn.Module:
+        """A fresh torch module for these input shapes; call :meth:`infer_shape` first.
+
+        The module takes batched tensors (batch dimension first) and returns one tensor;
+        multi-input layers take their inputs as positional arguments in port order.
+        """
+        return self._build([tuple(int(d) for d in s) for s in in_shapes], self.parse_params(params))
+
+    def param_count(self, in_shapes: Sequence[Shape], params: Mapping[str, object] | LayerParams | None = None) -> int:
+        """Trainable + non-trainable parameters (``sum(p.numel())`` of :meth:`build`).
+
+        Built on the ``meta`` device, so counting a huge layer allocates no memory.
+        """
+        with torch.device("meta"):
+            module = self.build(in_shapes, params)
+        return sum(p.numel() for p in module.parameters())
+
+    def catalogue_entry(self) -> dict[str, object]:
+        """This layer type as one item of ``GET /api/layers``."""
+        return {
+            "type": self.type,
+            "category": self.category,
+            "description": self.description,
+            "explanation": self.explanation,
+            "params_schema": self.params_model.model_json_schema(),
+            "inputs": {"min": self.min_inputs, "max": self.max_inputs},
+        }
+
+
+def define_layer(
+    type: str,
+    *,
+    category: Category,
+    description: str,
+    explanation: str,
+    params: type[P],
+    infer: Callable[[Sequence[Shape], P], Shape],
+    build: Callable[[Sequence[Shape], P], nn.Module],
+    min_inputs: int = 1,
+    max_inputs: int | None = 1,
+    examples: Sequence[Sequence[Shape]] = (),
+) -> LayerSpec:
+    """Make a :class:`LayerSpec` from callables typed on the layer's own params model."""
+
+    def _infer(in_shapes: Sequence[Shape], raw: LayerParams) -> Shape:
+        assert isinstance(raw, params)
+        return infer(in_shapes, raw)
+
+    def _build(in_shapes: Sequence[Shape], raw: LayerParams) -> nn.Module:
+        assert isinstance(raw, params)
+        return build(in_shapes, raw)
+
+    return LayerSpec(
+        type=type,
+        category=category,
+        description=description,
+        explanation=" ".join(explanation.split()),
+        params_model=params,
+        min_inputs=min_inputs,
+        max_inputs=max_inputs,
+        example_inputs=tuple(tuple(tuple(s) for s in ex) for ex in examples),
+        _infer=_infer,
+        _build=_build,
+    )

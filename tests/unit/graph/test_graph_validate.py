@@ -1,0 +1,253 @@
+"""Validation reports every problem at once, each with a stable code naming the node and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from layerlab.graph import GraphSpec, validate_graph
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "graphs"
+
+
+def graph(nodes: list[dict[str, Any]], edges: list[tuple[str, str]] | list[dict[str, Any]]) -> GraphSpec:
+    edge_list = [e if isinstance(e, dict) else {"source": e[0], "target": e[1]} for e in edges]
+    return GraphSpec.model_validate({"nodes": nodes, "edges": edge_list})
+
+
+def chain(*layers: tuple[str, str, dict[str, Any]]) -> GraphSpec:
+    nodes = [{"id": i, "type": t, "params": p} for i, t, p in layers]
+    return graph(nodes, [(a[0], b[0]) for a, b in zip(layers, layers[1:], strict=False)])
+
+
+def codes(spec: GraphSpec, input_shape: tuple[int, ...] | None = (4,), **limits: int) -> list[str]:
+    return [issue.code for issue in validate_graph(spec, input_shape, **limits).errors]
+
+
+def load(name: str) -> GraphSpec:
+    return GraphSpec.model_validate(json.loads((FIXTURES / name).read_text()))
+
+
+def test_valid_mlp_reports_shapes_params_order_and_output() -> None:
+    report = validate_graph(load("mlp_tiny.json"), (2,))
+    assert report.valid and report.errors == []
+    assert report.nodes["hidden"].output_shape == [8]
+    assert report.nodes["output"].params == 8 * 2 + 2
+    assert report.total_params == (2 * 8 + 8) + (8 * 2 + 2)
+    assert report.order == ["input", "hidden", "output"]
+    assert report.input_id == "input" and report.output_id == "output"
+
+
+def test_to_response_is_the_spec_validate_body() -> None:
+    body = validate_graph(load("invalid_shapes.json"), (1, 8, 8)).to_response()
+    assert set(body) == {"valid", "errors", "nodes", "total_params"}
+    assert body["valid"] is False
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    assert set(errors[0]) == {"code", "message", "node_id", "field", "hint"}
+    json.dumps(body)
+
+
+def test_empty_graph() -> None:
+    assert codes(GraphSpec()) == ["empty_graph"]
+
+
+def test_dense_fed_an_image_is_a_shape_mismatch_with_the_style_message() -> None:
+    report = validate_graph(load("invalid_shapes.json"), (1, 8, 8))
+    assert [e.code for e in report.errors] == ["shape_mismatch"]
+    issue = report.errors[0]
+    assert issue.node_id == "dense_1"
+    assert issue.message == (
+        'Node "dense_1" (Dense) expects input (batch, features) but "conv_1" produces (batch, 8, 6, 6). '
+        "Insert a Flatten node between them."
+    )
+    assert issue.hint == "Insert a Flatten node between them."
+    # downstream of the broken node: no shape, no second error
+    assert report.nodes["conv_1"].output_shape == [8, 6, 6]
+    assert report.nodes["dense_1"].output_shape is None
+    assert report.nodes["output"].output_shape is None
+
+
+def test_cycle_is_reported_once_with_the_cycle_listed() -> None:
+    report = validate_graph(load("invalid_cycle.json"), (4,))
+    cycle = [e for e in report.errors if e.code == "cycle"]
+    assert len(cycle) == 1
+    assert cycle[0].node_id in {"b", "c"}
+    assert '"b"' in cycle[0].message and '"c"' in cycle[0].message
+    assert "unreachable" not in [e.code for e in report.errors]
+    assert "b" not in report.order and "output" not in report.order
+
+
+def test_unknown_layer_lists_the_valid_types() -> None:
+    report = validate_graph(chain(("in", "Input", {}), ("x", "Dens", {"units": 3})), (4,))
+    [issue] = report.errors
+    assert issue.code == "unknown_layer" and issue.node_id == "x" and issue.field == "type"
+    assert issue.hint is not None and "Dense" in issue.hint and "Conv2D" in issue.hint
+
+
+def test_every_param_problem_is_reported_with_its_field() -> None:
+    spec = chain(("in", "Input", {}), ("d", "Dense", {"units": 0, "activation": "swish", "colour": "red"}))
+    issues = validate_graph(spec, (4,)).errors
+    by_code = {issue.code: issue for issue in issues}
+    assert set(by_code) == {"param_out_of_range", "invalid_param", "unknown_param"}
+    assert by_code["param_out_of_range"].field == "units"
+    assert '"d"' in by_code["param_out_of_range"].message and "got 0" in by_code["param_out_of_range"].message
+    assert by_code["param_out_of_range"].hint == "Use a value from 1 to 65536."
+    assert by_code["invalid_param"].field == "activation"
+    assert by_code["invalid_param"].hint is not None and "relu" in by_code["invalid_param"].hint
+    assert by_code["unknown_param"].field == "colour"
+    assert by_code["unknown_param"].hint == "Dense takes: units, activation, use_bias."
+
+
+def test_wrong_param_type_is_invalid_param() -> None:
+    assert codes(chain(("in", "Input", {}), ("d", "Dense", {"units": "many"}))) == ["invalid_param"]
+
+
+def test_duplicate_ids_dangling_and_duplicate_edges_and_self_loops() -> None:
+    spec = graph(
+        [{"id": "in", "type": "Input"}, {"id": "d", "type": "Dense"}, {"id": "d", "type": "ReLU"}],
+        [("in", "d"), ("in", "d"), ("d", "d"), ("ghost", "d"), ("d", "nowhere")],
+    )
+    issues = validate_graph(spec, (4,)).errors
+    found = [(i.code, i.field) for i in issues]
+    assert ("duplicate_id", "id") in found
+    assert ("duplicate_edge", None) in found
+    assert ("self_loop", None) in found
+    assert ("dangling_edge", "source") in found
+    assert ("dangling_edge", "target") in found
+
+
+def test_no_input_and_multiple_inputs() -> None:
+    assert "no_input" in codes(chain(("a", "Dense", {}), ("b", "Dense", {})))
+    spec = graph(
+        [{"id": "in1", "type": "Input"}, {"id": "in2", "type": "Input"}, {"id": "add", "type": "Add"}],
+        [("in1", "add"), ("in2", "add")],
+    )
+    assert codes(spec) == ["multiple_inputs"]
+
+
+def test_multiple_outputs_names_each_output() -> None:
+    spec = graph(
+        [{"id": "in", "type": "Input"}, {"id": "a", "type": "Dense"}, {"id": "b", "type": "Dense"}],
+        [("in", "a"), ("in", "b")],
+    )
+    issues = validate_graph(spec, (4,)).errors
+    assert [(i.code, i.node_id) for i in issues] == [("multiple_outputs", "a"), ("multiple_outputs", "b")]
+    # shapes are still inferred for both branches
+    assert validate_graph(spec, (4,)).nodes["a"].output_shape == [32]
+
+
+def test_input_alone_has_no_output() -> None:
+    assert codes(graph([{"id": "in", "type": "Input"}], [])) == ["no_output"]
+
+
+def test_disconnected_nodes_are_missing_input_or_unreachable() -> None:
+    spec = graph(
+        [
+            {"id": "in", "type": "Input"},
+            {"id": "out", "type": "Dense"},
+            {"id": "a", "type": "Dense"},
+            {"id": "b", "type": "ReLU"},
+        ],
+        [("in", "out"), ("a", "b"), ("b", "out")],
+    )
+    found = [(i.code, i.node_id) for i in validate_graph(spec, (4,)).errors]
+    assert ("missing_input", "a") in found
+    assert ("unreachable", "b") in found
+    assert ("too_many_inputs", "out") in found
+
+
+def test_edge_into_input_is_too_many_inputs() -> None:
+    spec = graph([{"id": "in", "type": "Input"}, {"id": "d", "type": "Dense"}], [("in", "d"), ("d", "in")])
+    assert "cycle" in codes(spec)
+    spec = graph(
+        [{"id": "in", "type": "Input"}, {"id": "d", "type": "Dense"}, {"id": "x", "type": "Dense"}],
+        [("in", "d"), ("x", "in")],
+    )
+    assert {"too_many_inputs", "missing_input"} <= set(codes(spec))
+
+
+def test_add_needs_two_inputs_of_the_same_shape() -> None:
+    spec = graph(
+        [
+            {"id": "in", "type": "Input"},
+            {"id": "a", "type": "Dense", "params": {"units": 3}},
+            {"id": "add", "type": "Add"},
+        ],
+        [("in", "a"), ("a", "add")],
+    )
+    assert codes(spec) == ["missing_input"]
+    spec = graph(
+        [
+            {"id": "in", "type": "Input"},
+            {"id": "a", "type": "Dense", "params": {"units": 3}},
+            {"id": "b", "type": "Dense", "params": {"units": 5}},
+            {"id": "add", "type": "Add"},
+        ],
+        [("in", "a"), ("in", "b"), ("a", "add"), ("b", "add")],
+    )
+    [issue] = validate_graph(spec, (4,)).errors
+    assert issue.code == "shape_mismatch" and issue.node_id == "add"
+    assert '"a" produces (batch, 3)' in issue.message and '"b" produces (batch, 5)' in issue.message
+
+
+def test_concat_mismatch_names_the_axis_field() -> None:
+    spec = graph(
+        [
+            {"id": "in", "type": "Input"},
+            {"id": "a", "type": "Conv2D", "params": {"filters": 2, "kernel_size": 3}},
+            {"id": "b", "type": "Conv2D", "params": {"filters": 3, "kernel_size": 1}},
+            {"id": "cat", "type": "Concat"},
+        ],
+        [("in", "a"), ("in", "b"), ("a", "cat"), ("b", "cat")],
+    )
+    [issue] = validate_graph(spec, (1, 8, 8)).errors
+    assert issue.code == "shape_mismatch" and issue.node_id == "cat" and issue.field == "axis"
+
+
+def test_conv_shrinking_the_image_away_is_invalid_shape_on_kernel_size() -> None:
+    spec = chain(("in", "Input", {}), ("c", "Conv2D", {"kernel_size": 9}), ("f", "Flatten", {}), ("o", "Dense", {}))
+    report = validate_graph(spec, (1, 8, 8))
+    [issue] = report.errors
+    assert (issue.code, issue.node_id, issue.field) == ("invalid_shape", "c", "kernel_size")
+    assert issue.message.startswith('Node "c" (Conv2D): kernel_size 9')
+
+
+def test_limits_on_nodes_and_params() -> None:
+    spec = chain(("in", "Input", {}), ("d", "Dense", {"units": 1000}), ("o", "Dense", {"units": 10}))
+    assert codes(spec, (1000,), max_params=1000) == ["too_many_params"]
+    issue = validate_graph(spec, (1000,), max_params=1000).errors[0]
+    assert issue.node_id == "d"
+    assert codes(spec, (1000,), max_nodes=2) == ["too_many_nodes"]
+    assert codes(spec, (1000,), max_nodes=3, max_params=10_000_000) == []
+
+
+def test_without_input_shape_structure_is_checked_and_shapes_are_unknown() -> None:
+    report = validate_graph(load("mlp_tiny.json"), None)
+    assert report.valid
+    assert all(node.output_shape is None for node in report.nodes.values())
+    assert report.order == ["input", "hidden", "output"]
+    assert codes(load("invalid_cycle.json"), None) == ["cycle"]
+
+
+def test_input_shape_param_is_used_when_no_dataset_is_chosen() -> None:
+    spec = chain(("in", "Input", {"shape": [3]}), ("o", "Dense", {"units": 2}))
+    assert validate_graph(spec, None).nodes["o"].output_shape == [2]
+    # a chosen data set wins over the param
+    assert validate_graph(spec, (5,)).nodes["o"].params == 5 * 2 + 2
+
+
+@pytest.mark.parametrize("name", ["mlp_tiny.json", "residual.json"])
+def test_valid_fixtures(name: str) -> None:
+    assert validate_graph(load(name), (2,)).valid
+
+
+def test_cnn_fixture_shapes() -> None:
+    report = validate_graph(load("cnn_tiny.json"), (1, 8, 8))
+    assert report.valid
+    assert report.nodes["conv"].output_shape == [4, 8, 8]
+    assert report.nodes["pool"].output_shape == [4, 4, 4]
+    assert report.nodes["flatten"].output_shape == [64]

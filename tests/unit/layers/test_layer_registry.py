@@ -1,0 +1,182 @@
+"""The layer registry: one spec per type, a catalogue the page can build forms from, shapes that match torch."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+
+import pytest
+import torch
+from pydantic import ValidationError
+
+import layerlab.graph
+import layerlab.layers
+import layerlab.templates
+from layerlab.layers import CATEGORIES, LayerSpec, ShapeError, all_specs, get_spec, layer_catalogue
+from layerlab.layers.spec import Shape
+
+SPEC_TYPES = {
+    "Input", "Flatten", "Reshape", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Conv1D",
+    "ConvTranspose2D", "Upsample", "ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softmax", "Dropout",
+    "BatchNorm", "LayerNorm", "Embedding", "SimpleRNN", "LSTM", "GRU", "MultiHeadAttention",
+    "TransformerEncoderLayer", "PositionalEncoding", "Add", "Concat",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("module", [layerlab.layers, layerlab.graph, layerlab.templates])
+def test_package_exports_are_sorted_and_importable(module: ModuleType) -> None:
+    names = list(module.__all__)
+    assert names == sorted(names)
+    for name in names:
+        assert hasattr(module, name), name
+
+
+def test_registry_holds_every_layer_type_of_the_spec() -> None:
+    types = [spec.type for spec in all_specs()]
+    assert len(types) == len(set(types))
+    assert set(types) == SPEC_TYPES
+
+
+def test_registry_lists_types_in_palette_order() -> None:
+    ranks = [CATEGORIES.index(spec.category) for spec in all_specs()]
+    assert ranks == sorted(ranks)
+
+
+def test_get_spec_returns_none_for_unknown_type() -> None:
+    assert get_spec("Dense") is not None
+    assert get_spec("dense") is None
+
+
+def test_catalogue_is_json_with_the_agreed_keys() -> None:
+    catalogue = json.loads(json.dumps(layer_catalogue()))
+    for item in catalogue:
+        assert set(item) == {"type", "category", "description", "explanation", "params_schema", "inputs"}
+        assert item["category"] in CATEGORIES
+        assert item["description"] and item["explanation"]
+        assert item["params_schema"]["type"] == "object"
+        assert item["params_schema"]["additionalProperties"] is False
+        assert set(item["inputs"]) == {"min", "max"}
+
+
+def test_dense_schema_carries_defaults_ranges_and_choices() -> None:
+    entry = next(item for item in layer_catalogue() if item["type"] == "Dense")
+    schema = entry["params_schema"]
+    assert isinstance(schema, dict)
+    props = schema["properties"]
+    assert props["units"]["default"] == 32
+    assert props["units"]["minimum"] == 1
+    assert "relu" in props["activation"]["enum"] and "softmax" in props["activation"]["enum"]
+    assert props["use_bias"]["default"] is True
+    assert all(prop.get("description") for prop in props.values())
+
+
+@pytest.mark.parametrize("spec", all_specs(), ids=lambda s: s.type)
+def test_every_layer_has_valid_defaults_and_rejects_unknown_params(spec: LayerSpec) -> None:
+    spec.parse_params({})
+    with pytest.raises(ValidationError):
+        spec.parse_params({"no_such_param": 1})
+
+
+def _cases() -> list[tuple[LayerSpec, tuple[Shape, ...]]]:
+    return [(spec, example) for spec in all_specs() for example in spec.example_inputs]
+
+
+@pytest.mark.parametrize("spec,in_shapes", _cases(), ids=lambda v: v.type if isinstance(v, LayerSpec) else str(v))
+def test_inferred_shape_and_param_count_match_the_built_module(spec: LayerSpec, in_shapes: tuple[Shape, ...]) -> None:
+    torch.manual_seed(0)
+    params = {"shape": [3, 5]} if spec.type == "Input" else {}
+    expected = spec.infer_shape(in_shapes, params)
+    module = spec.build(in_shapes, params).eval()
+    inputs = [torch.rand(2, *shape) for shape in in_shapes] or [torch.rand(2, 3, 5)]
+    with torch.no_grad():
+        out = module(*inputs)
+    assert tuple(out.shape[1:]) == expected
+    assert spec.param_count(in_shapes, params) == sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize(
+    "type_name,params,in_shapes,expected",
+    [
+        ("Conv2D", {"filters": 8, "kernel_size": 3, "padding": "same", "stride": 2}, [(3, 9, 9)], (8, 5, 5)),
+        ("Conv2D", {"filters": 8, "kernel_size": 4, "padding": "same"}, [(3, 9, 9)], (8, 9, 9)),
+        ("Conv2D", {"filters": 8, "kernel_size": 5, "stride": 2}, [(3, 9, 9)], (8, 3, 3)),
+        ("ConvTranspose2D", {"filters": 2, "kernel_size": 4, "stride": 2}, [(3, 5, 5)], (2, 10, 10)),
+        ("ConvTranspose2D", {"filters": 2, "kernel_size": 3, "stride": 1, "padding": "valid"}, [(3, 5, 5)], (2, 7, 7)),
+        ("MaxPool2D", {"pool_size": 3, "stride": 1}, [(2, 5, 5)], (2, 3, 3)),
+        ("Reshape", {"shape": [28, -1]}, [(784,)], (28, 28)),
+        ("Dense", {"units": 5}, [(7, 3)], (7, 5)),
+        ("LSTM", {"units": 4, "bidirectional": True, "num_layers": 2}, [(6, 3)], (8,)),
+        ("GRU", {"units": 4, "bidirectional": True, "return_sequences": True}, [(6, 3)], (6, 8)),
+        ("BatchNorm", {}, [(5, 6)], (5, 6)),
+        ("Concat", {"axis": -1}, [(5, 2), (5, 3)], (5, 5)),
+        ("PositionalEncoding", {"kind": "learned", "max_len": 6}, [(6, 4)], (6, 4)),
+        ("MultiHeadAttention", {"num_heads": 2, "causal": True}, [(5, 4)], (5, 4)),
+        ("TransformerEncoderLayer", {"num_heads": 2, "causal": True, "dim_feedforward": 8}, [(5, 4)], (5, 4)),
+        ("Upsample", {"mode": "bilinear", "scale_factor": 3}, [(1, 2, 2)], (1, 6, 6)),
+    ],
+)
+def test_layer_variants_match_torch(
+    type_name: str, params: dict[str, object], in_shapes: list[Shape], expected: Shape
+) -> None:
+    spec = get_spec(type_name)
+    assert spec is not None
+    assert spec.infer_shape(in_shapes, params) == expected
+    module = spec.build(in_shapes, params).eval()
+    with torch.no_grad():
+        out = module(*[torch.rand(2, *s) for s in in_shapes])
+    assert tuple(out.shape[1:]) == expected
+    assert spec.param_count(in_shapes, params) == sum(p.numel() for p in module.parameters())
+
+
+def test_bidirectional_rnn_without_sequences_returns_both_final_states() -> None:
+    spec = get_spec("LSTM")
+    assert spec is not None
+    torch.manual_seed(0)
+    module = spec.build([(5, 3)], {"units": 4, "bidirectional": True}).eval()
+    full = spec.build([(5, 3)], {"units": 4, "bidirectional": True, "return_sequences": True}).eval()
+    full.load_state_dict(module.state_dict())
+    x = torch.rand(2, 5, 3)
+    with torch.no_grad():
+        last, seq = module(x), full(x)
+    torch.testing.assert_close(last[:, :4], seq[:, -1, :4])  # forward direction ends at the last step
+    torch.testing.assert_close(last[:, 4:], seq[:, 0, 4:])  # backward direction ends at the first step
+
+
+def test_dense_rejects_images_with_a_flatten_hint() -> None:
+    spec = get_spec("Dense")
+    assert spec is not None
+    with pytest.raises(ShapeError) as info:
+        spec.infer_shape([(64, 7, 7)], {"units": 10})
+    assert info.value.code == "shape_mismatch"
+    assert info.value.hint is not None and "Flatten" in info.value.hint
+
+
+def test_conv_that_shrinks_below_one_pixel_blames_kernel_size() -> None:
+    spec = get_spec("Conv2D")
+    assert spec is not None
+    with pytest.raises(ShapeError) as info:
+        spec.infer_shape([(3, 3, 3)], {"kernel_size": 5})
+    assert info.value.code == "invalid_shape"
+    assert info.value.field == "kernel_size"
+
+
+def test_attention_heads_must_divide_the_features() -> None:
+    spec = get_spec("MultiHeadAttention")
+    assert spec is not None
+    with pytest.raises(ShapeError) as info:
+        spec.infer_shape([(5, 6)], {"num_heads": 4})
+    assert info.value.field == "num_heads"
+
+
+def test_param_count_of_a_huge_layer_allocates_nothing() -> None:
+    spec = get_spec("Dense")
+    assert spec is not None
+    assert spec.param_count([(1_000_000,)], {"units": 65_536}) == 1_000_000 * 65_536 + 65_536
+
+
+def test_embedding_accepts_float_token_ids() -> None:
+    spec = get_spec("Embedding")
+    assert spec is not None
+    module = spec.build([(4,)], {"vocab_size": 10, "embedding_dim": 3})
+    out = module(torch.tensor([[1.0, 2.0, 3.0, 9.0]]))
+    assert out.shape == (1, 4, 3)
