@@ -1,0 +1,221 @@
+"""One training job from request to final status: ``run_job(request, run_id=…, emit=…, settings=…)``.
+
+The steps, each of which may end the run with a ``status: failed`` event::
+
+    check limits and loss vs task → validate the graph (with the data set's input shape)
+    → check the output size → load the data set → compile → fit → final status
+
+Never raises for a user, data or training problem: a :class:`~layerlab.errors.LayerLabError`
+becomes ``failed`` with its ``code``/``message``/``hint``/``node_id``; anything else becomes
+``failed`` with code ``internal_error`` (the traceback goes to the log with the run id).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+
+from layerlab.datasets import get_dataset_info, load_dataset
+from layerlab.datasets.base import DatasetInfo
+from layerlab.errors import GraphInvalidError, GraphIssue, LayerLabError, LimitExceededError
+from layerlab.graph import compile_graph, validate_graph
+from layerlab.graph.spec import GraphSpec
+from layerlab.settings import Settings
+from layerlab.training.boundary import boundary_fn
+from layerlab.training.callbacks import EventEmitter, StopReason, TrainState
+from layerlab.training.config import LossName, TrainConfig
+from layerlab.training.control import RunControl
+from layerlab.training.device import resolve_device
+from layerlab.training.engine import fit, seed_everything
+from layerlab.training.events import Event, RunState
+from layerlab.training.losses import check_loss_task, resolve_loss_name
+from layerlab.training.request import RunRequest
+
+__all__ = ["check_limits", "output_size_issue", "request_issues", "run_job"]
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR_HINT = "This is a bug in LayerLab, not in your graph; the server log has the details."
+
+
+def check_limits(config: TrainConfig, settings: Settings) -> None:
+    """Raise when the training asks for more than the server allows.
+
+    Raises:
+        LimitExceededError: code ``limit_exceeded``, field ``training.epochs`` or ``training.batch_size``.
+    """
+    if config.epochs > settings.max_epochs:
+        raise LimitExceededError(
+            f"epochs is {config.epochs}, above this server's limit of {settings.max_epochs}.",
+            field="training.epochs",
+            hint=f"Use at most {settings.max_epochs} epochs.",
+        )
+    if config.batch_size > settings.max_batch_size:
+        raise LimitExceededError(
+            f"batch_size is {config.batch_size}, above this server's limit of {settings.max_batch_size}.",
+            field="training.batch_size",
+            hint=f"Use a batch_size of at most {settings.max_batch_size}.",
+        )
+
+
+def output_size_issue(
+    graph: GraphSpec, output_id: str | None, output_shape: list[int] | None, info: DatasetInfo, loss: LossName = "auto"
+) -> GraphIssue | None:
+    """An ``output_size_mismatch`` issue when the output node's shape does not fit the data set.
+
+    Classification wants ``[num_classes]`` (or ``[1]`` for two classes with binary
+    cross-entropy); regression wants ``[output_size]``. ``output_id``/``output_shape``
+    come from :func:`layerlab.graph.validate_graph`'s report.
+    """
+    if output_id is None or output_shape is None:
+        return None
+    if info.task == "classification":
+        if not info.num_classes:
+            return None
+        expected = info.num_classes
+        allowed = [[expected]]
+        if expected == 2 and resolve_loss_name(loss, info.task) == "binary_cross_entropy":
+            allowed.append([1])
+        what = f"the data set {info.name!r} has {expected} classes"
+    else:
+        expected = info.output_size or 1
+        allowed = [[expected]]
+        what = f"the data set {info.name!r} has {expected} target value{'s' if expected != 1 else ''} per sample"
+    if list(output_shape) in allowed:
+        return None
+    node = next((n for n in graph.nodes if n.id == output_id), None)
+    has_units = node is not None and node.type == "Dense"
+    where = f'Node "{output_id}"' + (f" ({node.type})" if node is not None else "")
+    if len(output_shape) != 1:
+        hint = f"Add a Flatten and a Dense with units {expected} at the end."
+    elif has_units:
+        hint = f'Set "units" of node "{output_id}" to {expected}.'
+    else:
+        hint = f"End the graph with a Dense layer with units {expected}."
+    return GraphIssue(
+        code="output_size_mismatch",
+        message=f"{where} is the output and produces {tuple(output_shape)} per sample, but {what}: expected ({expected},).",
+        node_id=output_id,
+        field="units" if has_units else None,
+        hint=hint,
+    )
+
+
+def request_issues(request: RunRequest, settings: Settings) -> list[GraphIssue]:
+    """Every problem :func:`run_job` would fail on before loading data, as issues (for a 422).
+
+    Checks limits, the data set's name, loss vs task, the graph (with the data set's
+    input shape, ``max_nodes``/``max_params``) and the output size. Does not load data.
+    """
+    issues: list[GraphIssue] = []
+    try:
+        check_limits(request.training, settings)
+    except LayerLabError as exc:
+        issues.append(exc.to_issue())
+    try:
+        info = get_dataset_info(request.dataset.name, settings)
+    except LayerLabError as exc:
+        issues.append(exc.to_issue())
+        report = validate_graph(request.graph, None, max_nodes=settings.max_nodes, max_params=settings.max_params)
+        return issues + list(report.errors)
+    try:
+        check_loss_task(request.training.loss, info.task)
+    except LayerLabError as exc:
+        issues.append(exc.to_issue())
+    report = validate_graph(
+        request.graph, tuple(info.input_shape), max_nodes=settings.max_nodes, max_params=settings.max_params
+    )
+    issues.extend(report.errors)
+    if report.valid and report.output_id is not None:
+        shape = report.nodes[report.output_id].output_shape if report.output_id in report.nodes else None
+        issue = output_size_issue(request.graph, report.output_id, shape, info, request.training.loss)
+        if issue is not None:
+            issues.append(issue)
+    return issues
+
+
+def _check_graph(request: RunRequest, input_shape: tuple[int, ...], info: DatasetInfo, settings: Settings) -> None:
+    report = validate_graph(request.graph, input_shape, max_nodes=settings.max_nodes, max_params=settings.max_params)
+    if not report.valid:
+        raise GraphInvalidError(list(report.errors))
+    shape = report.nodes[report.output_id].output_shape if report.output_id in report.nodes else None
+    issue = output_size_issue(request.graph, report.output_id, shape, info, request.training.loss)
+    if issue is not None:
+        raise LayerLabError(issue.message, code=issue.code, hint=issue.hint, node_id=issue.node_id, field=issue.field)
+
+
+def _train(request: RunRequest, emitter: EventEmitter, settings: Settings, control: RunControl | None) -> TrainState:
+    config = request.training
+    if config.seed is None:  # one random seed, shared by data, init and shuffling
+        config = config.model_copy(update={"seed": random.SystemRandom().randrange(2**32)})
+    assert config.seed is not None
+    check_limits(config, settings)
+    device = resolve_device(config.device, settings.device)
+    info = get_dataset_info(request.dataset.name, settings)
+    check_loss_task(config.loss, info.task)
+    _check_graph(request, tuple(info.input_shape), info, settings)
+
+    data = load_dataset(request.dataset, settings, seed=config.seed)
+    if data.input_shape != tuple(info.input_shape):  # params (e.g. a window) can change the shape
+        _check_graph(request, data.input_shape, data.info, settings)
+    seed_everything(config.seed)  # the weights' initialisation is part of the run's seed
+    model = compile_graph(request.graph, data.input_shape)
+    return fit(model, data, config, [emitter], control=control, device=device)
+
+
+def run_job(
+    request: RunRequest,
+    *,
+    run_id: str,
+    emit: Callable[[Event], None],
+    settings: Settings,
+    control: RunControl | None = None,
+    first_seq: int = 1,
+) -> RunState:
+    """Run one training job to its end, streaming every event through ``emit``.
+
+    Emits ``status running`` (with ``device``, ``epochs``, ``steps_per_epoch``) → step /
+    epoch / confusion_matrix / decision_boundary … → evaluation → the final ``status``
+    (``completed``, ``stopped`` or ``failed`` with ``code``, ``message``, ``hint``,
+    ``node_id``). ``seq`` runs ``first_seq, first_seq + 1, …`` without gaps. Returns the
+    final state. Runs in the calling thread; ``control`` may be driven from others.
+
+    Example::
+
+        events = []
+        run_job(RunRequest(graph=g, dataset="spiral"), run_id="r1", emit=events.append, settings=s)
+    """
+    emitter = EventEmitter(
+        run_id,
+        emit,
+        first_seq=first_seq,
+        step_events_per_s=settings.step_events_per_s,
+        boundary=boundary_fn(request.training.boundary_resolution),
+    )
+    try:
+        state = _train(request, emitter, settings, control)
+    except LayerLabError as exc:
+        logger.info("run %s failed: %s (%s)", run_id, exc.message, exc.code)
+        return _fail(emitter, exc.code, exc.message, exc.hint, exc.node_id)
+    except Exception as exc:
+        logger.exception("run %s failed with an internal error", run_id)
+        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+        text = f"Training failed unexpectedly ({type(exc).__name__}{': ' + detail if detail else ''})."
+        return _fail(emitter, "internal_error", text, INTERNAL_ERROR_HINT, None)
+
+    final: RunState = "stopped" if state.stop_reason is StopReason.USER else "completed"
+    message: str | None = None
+    if state.stop_reason is StopReason.EARLY_STOPPING:
+        message = f"Stopped early at epoch {state.epoch}: the monitored value stopped improving."
+    elif state.stop_reason is StopReason.MAX_STEPS:
+        message = f"Stopped after max_steps ({state.step} batches)."
+    elif state.stop_reason is StopReason.USER:
+        message = f"Stopped by the user at epoch {state.epoch}, batch {state.batch}."
+    emitter.emit_status(final, message=message)
+    return final
+
+
+def _fail(emitter: EventEmitter, code: str, message: str, hint: str | None, node_id: str | None) -> RunState:
+    emitter.emit_status("failed", code=code, message=message, hint=hint, node_id=node_id)
+    return "failed"
