@@ -81,6 +81,15 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def base_url(server_url: str) -> str:
+    """The test server as Playwright's base URL, so tests can ``page.goto("/")``.
+
+    Also replaces pytest-playwright's fallback ``base_url`` fixture, which pytest 9 warns about.
+    """
+    return server_url
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Debian's Chromium with the flags this machine needs (never `playwright install`)."""
     return {

@@ -8,8 +8,6 @@ from pathlib import Path
 from editor_canvas import connect, drop_layer, node, select_node
 from playwright.sync_api import Page, expect
 
-# pytest-playwright's session `base_url` fixture trips pytest 9's deprecation warning (an error here).
-
 
 def test_build_seed_mlp_by_drag_and_drop_and_train_on_digits(page: Page, server_url: str, screenshot_dir: Path) -> None:
     page.goto(server_url)

@@ -8,8 +8,6 @@ from pathlib import Path
 from editor_canvas import connect, drop_layer, node, select_node
 from playwright.sync_api import Page, expect
 
-# pytest-playwright's session `base_url` fixture trips pytest 9's deprecation warning (an error here).
-
 
 def test_dense_on_image_input_is_outlined_with_flatten_hint_and_train_is_disabled(
     page: Page, server_url: str, screenshot_dir: Path

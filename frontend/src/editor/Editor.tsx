@@ -1,0 +1,116 @@
+/**
+ * The canvas: <ReactFlow> wiring only. Nodes and edges live in the editor store; drops
+ * from the palette add nodes where they land; Delete/Backspace removes the selection.
+ */
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type OnBeforeDelete,
+} from '@xyflow/react'
+import { useCallback, useEffect, type DragEvent } from 'react'
+import type { LayerNode, ShapeEdge } from '../graph/types'
+import { useEditorStore } from '../store/editorStore'
+import { DRAG_MIME } from './categories'
+import { FIT_OPTIONS } from './fitOptions'
+import { edgeTypes, nodeTypes } from './nodeTypes'
+import { Toolbar } from './Toolbar'
+
+const DELETE_KEYS = ['Delete', 'Backspace']
+// No automatic fit on start: an empty canvas must not zoom onto the first dropped node.
+const MINIMAP_STYLE = { width: 150, height: 100 }
+const DEFAULT_VIEWPORT = { x: 40, y: 70, zoom: 1 }
+
+function minimapColor(node: LayerNode): string {
+  return node.data.layerType === 'Input' ? '#0f766e' : '#64748b'
+}
+
+export function Editor() {
+  const nodes = useEditorStore((s) => s.nodes)
+  const edges = useEditorStore((s) => s.edges)
+  const onNodesChange = useEditorStore((s) => s.onNodesChange)
+  const onEdgesChange = useEditorStore((s) => s.onEdgesChange)
+  const fitRequest = useEditorStore((s) => s.fitRequest)
+  const isEmpty = nodes.length === 0
+  // Node sizes change when the answer arrives (shapes, problems): say so while it is pending.
+  const isChecking = useEditorStore((s) => s.validatedRevision !== s.revision && s.validationError === null)
+  const { screenToFlowPosition, fitView } = useReactFlow<LayerNode, ShapeEdge>()
+
+  useEffect(() => {
+    if (fitRequest === 0) return
+    // Wait a frame so React Flow has measured the new nodes.
+    const id = window.requestAnimationFrame(() => void fitView(FIT_OPTIONS))
+    return () => window.cancelAnimationFrame(id)
+  }, [fitRequest, fitView])
+
+  const onConnect = useCallback((c: Connection) => useEditorStore.getState().connect(c.source, c.target), [])
+  const isValidConnection = useCallback(
+    (c: Connection | ShapeEdge) =>
+      c.source !== c.target && !useEditorStore.getState().edges.some((e) => e.source === c.source && e.target === c.target),
+    [],
+  )
+  const onBeforeDelete: OnBeforeDelete<LayerNode, ShapeEdge> = useCallback(async () => {
+    useEditorStore.getState().checkpoint()
+    return true
+  }, [])
+  const onNodeDragStart = useCallback(() => useEditorStore.getState().checkpoint(), [])
+
+  const onDragOver = useCallback((event: DragEvent) => {
+    if (!event.dataTransfer.types.includes(DRAG_MIME)) return
+    event.preventDefault()
+    event.dataTransfer.dropEffect = 'copy'
+  }, [])
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const layerType = event.dataTransfer.getData(DRAG_MIME)
+      if (!layerType) return
+      event.preventDefault()
+      const at = screenToFlowPosition({ x: event.clientX, y: event.clientY })
+      // Centre the node (about 200×80) under the pointer.
+      useEditorStore.getState().addNode(layerType, { x: at.x - 100, y: at.y - 30 })
+    },
+    [screenToFlowPosition],
+  )
+
+  return (
+    <div className="editor" data-testid="canvas" aria-busy={isChecking}>
+      <ReactFlow<LayerNode, ShapeEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        isValidConnection={isValidConnection}
+        onBeforeDelete={onBeforeDelete}
+        onNodeDragStart={onNodeDragStart}
+        onDrop={onDrop}
+        onDragOver={onDragOver}
+        deleteKeyCode={DELETE_KEYS}
+        defaultViewport={DEFAULT_VIEWPORT}
+        minZoom={0.2}
+        maxZoom={2}
+        proOptions={{ hideAttribution: true }}
+        aria-label="Network canvas"
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
+        <Toolbar />
+        <MiniMap<LayerNode> pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" style={MINIMAP_STYLE} />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+      {isEmpty && (
+        <div className="canvas-empty" aria-hidden="true">
+          <p className="canvas-empty-title">Drag an <strong>Input</strong> from the palette to start</p>
+          <p>…or load one of the templates from the header.</p>
+        </div>
+      )}
+    </div>
+  )
+}
+
+export default Editor

@@ -1,0 +1,201 @@
+/**
+ * The training dashboard: settings and Train, the selected run's controls, progress and live
+ * charts (loss, accuracy, confusion matrix, decision boundary), its test results, warnings
+ * and failure reason, the run history and the comparison of two runs.
+ *
+ * Fed by one websocket per opened run (`useRunEvents`), reduced in the run store.
+ */
+
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import { isTerminal } from '../api/events'
+import { useRunEvents } from '../api/useRunEvents'
+import { useEditorStore } from '../store/editorStore'
+import { useRunStore } from '../store/runStore'
+import { CompareRuns } from './CompareRuns'
+import { ConfusionMatrix } from './ConfusionMatrix'
+import { DecisionBoundary } from './DecisionBoundary'
+import { AccuracyChart, LossChart } from './MetricsChart'
+import { preloadPlotly } from './plotly'
+import { Progress } from './Progress'
+import type { RunView } from './reduceEvents'
+import { RunControls } from './RunControls'
+import { RunList, runTitle } from './RunList'
+import { StatusBadge } from './StatusBadge'
+import { TestResults } from './TestResults'
+import { TrainPanel } from './TrainPanel'
+import './training.css'
+
+function ConnectionNote({ runId }: { runId: string }) {
+  const connection = useRunStore((s) => s.connections[runId])
+  if (!connection) return null
+  const reconnecting = connection.state === 'reconnecting' || (connection.state === 'connecting' && connection.info.attempt > 0)
+  if (connection.info.error) {
+    return <span className="conn-note conn-error" role="status">{connection.info.error}</span>
+  }
+  return (
+    <span className="conn-note" role="status" aria-live="polite">
+      {reconnecting ? <span className="conn-reconnecting">Reconnecting…</span> : connection.state === 'open' ? <span className="conn-live">live</span> : null}
+    </span>
+  )
+}
+
+function FailureNote({ view }: { view: RunView }) {
+  const failure = view.failure
+  if (!failure) {
+    if (view.status === 'stopped') return <p className="run-note">Stopped{view.epoch ? ` during epoch ${view.epoch}` : ''}. The charts show where it got to.</p>
+    if (view.status === 'interrupted') return <p className="run-note">The server restarted while this run trained; it was interrupted.</p>
+    return null
+  }
+  if (failure.status !== 'failed') return failure.message ? <p className="run-note">{failure.message}</p> : null
+  return (
+    <div className="run-failure" role="alert">
+      <p className="run-failure-title">Training failed: {failure.message}</p>
+      {failure.nodeId ? <p>At node “{failure.nodeId}”.</p> : null}
+      {failure.hint ? <p className="run-failure-hint">What to try: {failure.hint}</p> : null}
+    </div>
+  )
+}
+
+function Diagnostics({ view }: { view: RunView }) {
+  if (view.diagnostics.length === 0) return null
+  return (
+    <section className="diagnostics" aria-label="Warnings">
+      <ul>
+        {view.diagnostics.map((d) => (
+          <li key={`${d.kind}:${d.node_id ?? ''}`} className="diagnostic">
+            <span className="diagnostic-icon" aria-hidden="true">
+              !
+            </span>
+            <span>
+              <strong>{d.message}</strong>
+              {d.node_id ? <span className="diagnostic-node"> (node “{d.node_id}”)</span> : null}
+              {d.hint ? <span className="diagnostic-hint"> {d.hint}</span> : null}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
+export function Dashboard() {
+  const selectedRunId = useRunStore((s) => s.selectedRunId)
+  const view = useRunStore((s) => (selectedRunId ? (s.views[selectedRunId] ?? null) : null))
+  const summary = useRunStore((s) => (selectedRunId ? s.runs.find((r) => r.id === selectedRunId) : undefined))
+  const datasets = useEditorStore((s) => s.datasets)
+  const editorDataset = useEditorStore((s) => s.datasetRef?.name ?? null)
+  const [expanded, setExpanded] = useExpanded()
+  const headerBottom = usePageHeaderBottom(expanded)
+  useRunEvents(selectedRunId)
+
+  useEffect(() => preloadPlotly(), [])
+
+  const datasetName = summary?.dataset ?? (selectedRunId ? null : editorDataset)
+  const datasetInfo = datasets.find((d) => d.name === datasetName)
+  const showBoundary = view?.boundary != null || datasetInfo?.kind === '2d'
+  const classLabels = useMemo(
+    () => view?.confusion.val?.labels ?? view?.confusion.test?.labels ?? datasetInfo?.class_names ?? null,
+    [view?.confusion.val?.labels, view?.confusion.test?.labels, datasetInfo?.class_names],
+  )
+  const live = view ? !isTerminal(view.status) : summary ? !isTerminal(summary.status) : false
+
+  return (
+    <section
+      className={`dashboard${expanded ? ' is-expanded' : ''}`}
+      aria-label="Training dashboard"
+      style={expanded && headerBottom != null ? { top: headerBottom } : undefined}
+    >
+      <div className="dash-left">
+        <TrainPanel />
+        {selectedRunId ? (
+          <div className="run-head">
+            <div className="run-head-title">
+              <h2 className="dash-title run-title">{summary ? runTitle(summary) : `Run ${selectedRunId.slice(0, 8)}`}</h2>
+              <StatusBadge status={view?.status ?? summary?.status ?? null} />
+              <ConnectionNote runId={selectedRunId} />
+            </div>
+            {live ? <RunControls runId={selectedRunId} view={view} /> : null}
+            {view ? <Progress view={view} /> : null}
+            {view ? <FailureNote view={view} /> : null}
+            {view ? <Diagnostics view={view} /> : null}
+          </div>
+        ) : null}
+        {view ? <TestResults view={view} /> : null}
+      </div>
+      <div className="dash-charts">
+        {selectedRunId ? null : (
+          <p className="dash-intro">
+            Build a network (or load a template), then press <strong>Train</strong>: loss, accuracy, the confusion matrix and — on 2-D data
+            — the decision boundary update live here.
+          </p>
+        )}
+        <div className="chart-grid">
+          <LossChart view={view} />
+          <AccuracyChart view={view} />
+          {view?.task !== 'regression' ? <ConfusionMatrix view={view} /> : null}
+          {showBoundary ? <DecisionBoundary view={view} labels={classLabels} /> : null}
+        </div>
+        <CompareRuns />
+      </div>
+      <aside className="dash-side">
+        <button
+          type="button"
+          className="btn dash-expand"
+          onClick={() => setExpanded(!expanded)}
+          title={expanded ? 'Back to the editor (Esc)' : 'Show the dashboard over the whole page'}
+        >
+          {expanded ? 'Collapse dashboard' : 'Expand dashboard'}
+        </button>
+        <RunList />
+      </aside>
+    </section>
+  )
+}
+
+/** The dashboard over the whole page (a projector view); remembered, Esc leaves it. */
+function useExpanded(): [boolean, (on: boolean) => void] {
+  const [expanded, setExpandedState] = useState(() => {
+    try {
+      return window.localStorage.getItem(EXPANDED_KEY) === '1'
+    } catch {
+      return false
+    }
+  })
+  const setExpanded = useCallback((on: boolean) => {
+    setExpandedState(on)
+    try {
+      window.localStorage.setItem(EXPANDED_KEY, on ? '1' : '0')
+    } catch {
+      // private mode: not remembered
+    }
+  }, [])
+  useEffect(() => {
+    if (!expanded) return
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented) setExpanded(false)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [expanded, setExpanded])
+  return [expanded, setExpanded]
+}
+
+const EXPANDED_KEY = 'layerlab.dashboardExpanded'
+
+/** Where the page header ends (the expanded dashboard starts below it, whatever its height). */
+function usePageHeaderBottom(active: boolean): number | null {
+  const [bottom, setBottom] = useState<number | null>(null)
+  useEffect(() => {
+    if (!active) return
+    const header = document.querySelector('header')
+    if (!header) return
+    const measure = () => setBottom(Math.round(header.getBoundingClientRect().bottom))
+    measure()
+    const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(measure)
+    observer?.observe(header)
+    return () => observer?.disconnect()
+  }, [active])
+  return bottom
+}
+
+export default Dashboard
