@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 FRONTEND := frontend
 FRONTEND_SRC := $(shell find $(FRONTEND)/src $(FRONTEND)/index.html $(FRONTEND)/package.json $(FRONTEND)/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: help install run dev check format test test-py test-front e2e bench client system-deps up clean
+.PHONY: help install run dev check format test test-py test-front e2e bench bench-accuracy client system-deps up clean
 
 help:
 	@echo "make run    - set up everything, build the page, serve http://$(HOST):$(PORT)"
@@ -101,6 +101,10 @@ bench: $(VENV)/.installed
 	$(PY) bench/throughput.py
 	@for b in bench/first_step.py bench/fanout.py bench/concurrent_runs.py bench/server_throughput.py; do \
 	  if [ -f $$b ]; then $(PY) $$b || exit 1; fi; done
+
+# The SPEC §2 reference examples trained to the end on the real data (minutes on a CPU).
+bench-accuracy: $(VENV)/.installed
+	$(PY) bench/reference_accuracy.py --threads 1
 
 clean:
 	rm -rf $(VENV) $(FRONTEND)/node_modules $(FRONTEND)/dist .layerlab

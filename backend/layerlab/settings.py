@@ -56,6 +56,14 @@ class Settings(BaseSettings):
 
     # Limits on what a request may ask for.
     max_params: int = Field(default=50_000_000, ge=1)
+    max_activation_elements: int = Field(
+        default=50_000_000,
+        ge=1,
+        description=(
+            "Most values per sample (no batch) in all layers' outputs summed, a guard against absurd graphs; "
+            "the forward pass keeps them for backward (×4 bytes ×batch_size)."
+        ),
+    )
     max_nodes: int = Field(default=200, ge=1)
     max_epochs: int = Field(default=1000, ge=1)
     max_batch_size: int = Field(default=8192, ge=1)

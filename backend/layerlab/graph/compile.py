@@ -155,8 +155,11 @@ def compile_graph(
     *,
     max_nodes: int | None = None,
     max_params: int | None = None,
+    max_activation_elements: int | None = None,
 ) -> GraphModule:
     """Validate ``graph`` for this per-sample ``input_shape`` and build it as a torch module.
+
+    The limits (``None``: none) are those of :func:`~layerlab.graph.validate_graph`.
 
     Raises:
         GraphInvalidError: carrying every issue when the graph is not valid.
@@ -167,7 +170,13 @@ def compile_graph(
         logits = model(torch.rand(32, 1, 28, 28))      # (32, 10)
         probabilities = model.predict(torch.rand(32, 1, 28, 28))
     """
-    analysis = analyse_graph(graph, input_shape, max_nodes=max_nodes, max_params=max_params)
+    analysis = analyse_graph(
+        graph,
+        input_shape,
+        max_nodes=max_nodes,
+        max_params=max_params,
+        max_activation_elements=max_activation_elements,
+    )
     report = analysis.report
     if not report.valid:
         raise GraphInvalidError(report.errors)

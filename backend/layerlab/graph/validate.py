@@ -13,7 +13,9 @@
   node without outgoing edges)
 * shapes: ``shape_mismatch`` (an input does not fit the layer, incl. Add/Concat of
   mismatched inputs), ``invalid_shape`` (the layer's params make an impossible shape,
-  ``field`` = the param), ``too_many_params`` (when ``max_params`` is given)
+  ``field`` = the param), ``too_many_params`` (when ``max_params`` is given),
+  ``too_large_activations`` (when ``max_activation_elements`` is given: the values of all
+  nodes' outputs per sample, summed, exceed it; ``node_id`` = the node with the largest output)
 
 Issues are data, ordered as found; clients match on ``code``, never on the message.
 """
@@ -21,6 +23,7 @@ Issues are data, ordered as found; clients match on ``code``, never on the messa
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ from pydantic_core import ErrorDetails
 from layerlab.errors import GraphIssue
 from layerlab.graph.shapes import ShapeNode, infer_shapes
 from layerlab.graph.spec import EdgeSpec, GraphSpec, NodeSpec
-from layerlab.layers import LayerParams, LayerSpec, Shape, get_spec, layer_types
+from layerlab.layers import LayerParams, LayerSpec, Shape, format_shape, get_spec, layer_types
 
 __all__ = ["GraphReport", "NodeReport", "ValidatedGraph", "ValidatedNode", "analyse_graph", "validate_graph"]
 
@@ -99,6 +102,7 @@ def validate_graph(
     *,
     max_nodes: int | None = None,
     max_params: int | None = None,
+    max_activation_elements: int | None = None,
 ) -> GraphReport:
     """Check a graph against a data set's per-sample input shape and report every problem at once.
 
@@ -107,7 +111,9 @@ def validate_graph(
         input_shape: the data set's per-sample shape (no batch), e.g. ``(1, 28, 28)``; ``None``
             when no data set is chosen: the structural checks still run and shapes are inferred
             only when the Input node has a ``shape`` param.
-        max_nodes / max_params: limits (from settings); ``None`` means no limit.
+        max_nodes / max_params / max_activation_elements: limits (from settings); ``None``
+            means no limit. ``max_activation_elements`` bounds the values per sample (no batch)
+            of all nodes' outputs summed, the memory a forward pass keeps for backward.
 
     Returns:
         A :class:`GraphReport`; ``valid`` is true when ``errors`` is empty.
@@ -117,7 +123,13 @@ def validate_graph(
         report = validate_graph(GraphSpec.model_validate(body), (1, 28, 28))
         report.nodes["out"].output_shape   # [10]
     """
-    return analyse_graph(graph, input_shape, max_nodes=max_nodes, max_params=max_params).report
+    return analyse_graph(
+        graph,
+        input_shape,
+        max_nodes=max_nodes,
+        max_params=max_params,
+        max_activation_elements=max_activation_elements,
+    ).report
 
 
 def analyse_graph(
@@ -126,6 +138,7 @@ def analyse_graph(
     *,
     max_nodes: int | None = None,
     max_params: int | None = None,
+    max_activation_elements: int | None = None,
 ) -> ValidatedGraph:
     """:func:`validate_graph`, also returning the checked nodes the compiler builds from."""
     issues: list[GraphIssue] = []
@@ -373,6 +386,10 @@ def analyse_graph(
                 hint="Use fewer units or filters, or add pooling before the Flatten.",
             )
         )
+    if max_activation_elements is not None:
+        issue = _activation_issue(result.shapes, nodes, max_activation_elements)
+        if issue is not None:
+            issues.append(issue)
 
     report = GraphReport(
         valid=not issues,
@@ -403,6 +420,30 @@ def analyse_graph(
     if issues:
         logger.debug("graph invalid: %s", [issue.code for issue in issues])
     return ValidatedGraph(report=report, nodes=validated)
+
+
+def _activation_issue(shapes: dict[str, Shape | None], nodes: dict[str, NodeSpec], limit: int) -> GraphIssue | None:
+    """``too_large_activations`` when the known outputs hold more than ``limit`` values per sample, summed.
+
+    Every node with a known shape counts (the Input too: its tensor is kept for backward as
+    well). The issue names the node with the largest output, the one to shrink first.
+    """
+    sizes = {node_id: math.prod(shape) for node_id, shape in shapes.items() if shape is not None}
+    total = sum(sizes.values())
+    if total <= limit:
+        return None
+    biggest = max(sizes, key=lambda n: sizes[n])
+    shape = shapes[biggest]
+    return GraphIssue(
+        code="too_large_activations",
+        node_id=biggest,
+        message=(
+            f"The layers' outputs hold {total:,} values per sample, more than the limit of {limit:,}; "
+            f'the largest is "{biggest}" ({nodes[biggest].type}), which produces {format_shape(shape)} '
+            f"= {sizes[biggest]:,} values per sample."
+        ),
+        hint="Reduce filters/units or add pooling/stride (a larger stride, or a MaxPool2D) before the big layers.",
+    )
 
 
 def _param_issues(node: NodeSpec, spec: LayerSpec, errors: Sequence[ErrorDetails]) -> list[GraphIssue]:

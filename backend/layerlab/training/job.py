@@ -19,7 +19,7 @@ from collections.abc import Callable
 from layerlab.datasets import get_dataset_info, load_dataset
 from layerlab.datasets.base import DatasetInfo
 from layerlab.errors import GraphInvalidError, GraphIssue, LayerLabError, LimitExceededError
-from layerlab.graph import compile_graph, validate_graph
+from layerlab.graph import GraphReport, compile_graph, validate_graph
 from layerlab.graph.spec import GraphSpec
 from layerlab.settings import Settings
 from layerlab.training.boundary import boundary_fn
@@ -32,7 +32,7 @@ from layerlab.training.events import Event, RunState
 from layerlab.training.losses import check_loss_task, resolve_loss_name
 from layerlab.training.request import RunRequest
 
-__all__ = ["check_limits", "output_size_issue", "request_issues", "run_job"]
+__all__ = ["check_limits", "output_size_issue", "request_issues", "run_job", "validate_with_limits"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,11 +102,31 @@ def output_size_issue(
     )
 
 
+def validate_with_limits(graph: GraphSpec, input_shape: tuple[int, ...] | None, settings: Settings) -> GraphReport:
+    """:func:`validate_graph` with this server's limits (nodes, parameters, activation size)."""
+    return validate_graph(
+        graph,
+        input_shape,
+        max_nodes=settings.max_nodes,
+        max_params=settings.max_params,
+        max_activation_elements=settings.max_activation_elements,
+    )
+
+
+def _graph_issues(request: RunRequest, info: DatasetInfo, settings: Settings) -> tuple[GraphReport, GraphIssue | None]:
+    """The graph's report on the data set's input shape, and the output-size issue when it is valid."""
+    report = validate_with_limits(request.graph, tuple(info.input_shape), settings)
+    if not report.valid or report.output_id is None:
+        return report, None
+    shape = report.nodes[report.output_id].output_shape if report.output_id in report.nodes else None
+    return report, output_size_issue(request.graph, report.output_id, shape, info, request.training.loss)
+
+
 def request_issues(request: RunRequest, settings: Settings) -> list[GraphIssue]:
     """Every problem :func:`run_job` would fail on before loading data, as issues (for a 422).
 
     Checks limits, the data set's name, loss vs task, the graph (with the data set's
-    input shape, ``max_nodes``/``max_params``) and the output size. Does not load data.
+    input shape and the server's limits) and the output size. Does not load data.
     """
     issues: list[GraphIssue] = []
     try:
@@ -117,32 +137,30 @@ def request_issues(request: RunRequest, settings: Settings) -> list[GraphIssue]:
         info = get_dataset_info(request.dataset.name, settings)
     except LayerLabError as exc:
         issues.append(exc.to_issue())
-        report = validate_graph(request.graph, None, max_nodes=settings.max_nodes, max_params=settings.max_params)
-        return issues + list(report.errors)
+        return issues + list(validate_with_limits(request.graph, None, settings).errors)
     try:
         check_loss_task(request.training.loss, info.task)
     except LayerLabError as exc:
         issues.append(exc.to_issue())
-    report = validate_graph(
-        request.graph, tuple(info.input_shape), max_nodes=settings.max_nodes, max_params=settings.max_params
-    )
+    report, output_issue = _graph_issues(request, info, settings)
     issues.extend(report.errors)
-    if report.valid and report.output_id is not None:
-        shape = report.nodes[report.output_id].output_shape if report.output_id in report.nodes else None
-        issue = output_size_issue(request.graph, report.output_id, shape, info, request.training.loss)
-        if issue is not None:
-            issues.append(issue)
+    if output_issue is not None:
+        issues.append(output_issue)
     return issues
 
 
-def _check_graph(request: RunRequest, input_shape: tuple[int, ...], info: DatasetInfo, settings: Settings) -> None:
-    report = validate_graph(request.graph, input_shape, max_nodes=settings.max_nodes, max_params=settings.max_params)
+def _check_graph(request: RunRequest, info: DatasetInfo, settings: Settings) -> None:
+    report, output_issue = _graph_issues(request, info, settings)
     if not report.valid:
         raise GraphInvalidError(list(report.errors))
-    shape = report.nodes[report.output_id].output_shape if report.output_id in report.nodes else None
-    issue = output_size_issue(request.graph, report.output_id, shape, info, request.training.loss)
-    if issue is not None:
-        raise LayerLabError(issue.message, code=issue.code, hint=issue.hint, node_id=issue.node_id, field=issue.field)
+    if output_issue is not None:
+        raise LayerLabError(
+            output_issue.message,
+            code=output_issue.code,
+            hint=output_issue.hint,
+            node_id=output_issue.node_id,
+            field=output_issue.field,
+        )
 
 
 def _train(request: RunRequest, emitter: EventEmitter, settings: Settings, control: RunControl | None) -> TrainState:
@@ -154,11 +172,11 @@ def _train(request: RunRequest, emitter: EventEmitter, settings: Settings, contr
     device = resolve_device(config.device, settings.device)
     info = get_dataset_info(request.dataset.name, settings)
     check_loss_task(config.loss, info.task)
-    _check_graph(request, tuple(info.input_shape), info, settings)
+    _check_graph(request, info, settings)
 
     data = load_dataset(request.dataset, settings, seed=config.seed)
     if data.input_shape != tuple(info.input_shape):  # params (e.g. a window) can change the shape
-        _check_graph(request, data.input_shape, data.info, settings)
+        _check_graph(request, data.info, settings)
     seed_everything(config.seed)  # the weights' initialisation is part of the run's seed
     model = compile_graph(request.graph, data.input_shape)
     return fit(model, data, config, [emitter], control=control, device=device)

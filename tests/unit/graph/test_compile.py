@@ -240,3 +240,13 @@ def test_compiled_mlp_trains() -> None:
         torch.autograd.backward(loss)
         optimizer.step()
     assert loss.item() < first * 0.8
+
+
+def test_compile_graph_applies_the_activation_limit() -> None:
+    spec = load("cnn_tiny.json")
+    with pytest.raises(GraphInvalidError) as info:
+        compile_graph(spec, (1, 8, 8), max_activation_elements=100)
+    assert [issue.code for issue in info.value.issues] == ["too_large_activations"]
+    assert info.value.node_id == "conv"
+    model = compile_graph(spec, (1, 8, 8), max_activation_elements=10_000)
+    assert model(torch.rand(2, 1, 8, 8)).shape[0] == 2

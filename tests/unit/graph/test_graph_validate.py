@@ -251,3 +251,64 @@ def test_cnn_fixture_shapes() -> None:
     assert report.nodes["conv"].output_shape == [4, 8, 8]
     assert report.nodes["pool"].output_shape == [4, 4, 4]
     assert report.nodes["flatten"].output_shape == [64]
+
+
+def big_conv(filters: int = 64) -> GraphSpec:
+    # Input (3, 32, 32) = 3,072; conv (filters, 32, 32); flatten the same; dense 10.
+    return chain(
+        ("in", "Input", {}),
+        ("c", "Conv2D", {"filters": filters, "kernel_size": 3, "padding": "same"}),
+        ("f", "Flatten", {}),
+        ("o", "Dense", {"units": 10}),
+    )
+
+
+def test_too_large_activations_names_the_biggest_output_and_its_shape() -> None:
+    total = 3 * 32 * 32 + 2 * (64 * 32 * 32) + 10  # 134,154 values per sample
+    report = validate_graph(big_conv(), (3, 32, 32), max_activation_elements=100_000)
+    [issue] = report.errors
+    assert (issue.code, issue.node_id, issue.field) == ("too_large_activations", "c", None)
+    assert f"{total:,} values per sample" in issue.message
+    assert "100,000" in issue.message
+    assert '"c" (Conv2D)' in issue.message and "(batch, 64, 32, 32)" in issue.message
+    assert issue.hint is not None and "reduce filters/units or add pooling/stride" in issue.hint.lower()
+    # shapes are still reported, so the editor can show where the values are
+    assert report.nodes["c"].output_shape == [64, 32, 32]
+
+
+def test_activation_limit_counts_every_output_and_is_inclusive() -> None:
+    total = 3 * 32 * 32 + 2 * (64 * 32 * 32) + 10
+    assert codes(big_conv(), (3, 32, 32), max_activation_elements=total) == []
+    assert codes(big_conv(), (3, 32, 32), max_activation_elements=total - 1) == ["too_large_activations"]
+    assert codes(big_conv(), (3, 32, 32)) == []  # no limit given: no check
+
+
+def test_activation_limit_with_unknown_shapes_counts_only_the_known_ones() -> None:
+    # no data set: shapes unknown, nothing to count
+    assert codes(big_conv(4096), None, max_activation_elements=1) == []
+    # a broken node stops the count there: only the Input's 3 × 8 × 8 = 192 values are known
+    broken = chain(("in", "Input", {}), ("c", "Conv2D", {"kernel_size": 9}), ("f", "Flatten", {}))
+    assert codes(broken, (3, 8, 8), max_activation_elements=192) == ["invalid_shape"]
+    assert codes(broken, (3, 8, 8), max_activation_elements=191) == ["invalid_shape", "too_large_activations"]
+
+
+def test_absurd_conv_is_rejected_by_the_default_setting_but_the_reference_examples_pass() -> None:
+    from layerlab.settings import Settings
+    from layerlab.templates import get_template
+
+    limit = Settings().max_activation_elements
+    absurd = chain(
+        ("in", "Input", {}),
+        ("c1", "Conv2D", {"filters": 4096, "kernel_size": 3, "padding": "same"}),
+        ("c2", "Conv2D", {"filters": 4096, "kernel_size": 3, "padding": "same"}),
+        ("p", "GlobalAvgPool2D", {}),
+        ("o", "Dense", {"units": 10}),
+    )
+    # 2 × 4096 × 64 × 64 ≈ 33.6 M values: fine; on 128×128 images ≈ 134 M: rejected
+    assert "too_large_activations" not in codes(absurd, (3, 64, 64), max_activation_elements=limit)
+    [issue] = validate_graph(absurd, (3, 128, 128), max_activation_elements=limit).errors
+    assert (issue.code, issue.node_id) == ("too_large_activations", "c1")
+    for name, shape in (("mnist_mlp", (1, 28, 28)), ("cifar10_cnn", (3, 32, 32))):
+        template = get_template(name)
+        assert template is not None
+        assert validate_graph(template.graph, shape, max_activation_elements=limit).valid
