@@ -8,7 +8,13 @@
 
 from layerlab.datasets.base import DatasetInfo, DatasetRef, DatasetSplits, Split, Task
 from layerlab.datasets.images import clear_image_cache
-from layerlab.datasets.registry import dataset_names, get_dataset_info, list_datasets, load_dataset
+from layerlab.datasets.registry import (
+    check_dataset_params,
+    dataset_names,
+    get_dataset_info,
+    list_datasets,
+    load_dataset,
+)
 
 __all__ = [
     "DatasetInfo",
@@ -16,6 +22,7 @@ __all__ = [
     "DatasetSplits",
     "Split",
     "Task",
+    "check_dataset_params",
     "clear_image_cache",
     "dataset_names",
     "get_dataset_info",

@@ -16,7 +16,7 @@ from layerlab.datasets.params import NoParams, parse_params
 from layerlab.errors import DatasetError
 from layerlab.settings import Settings
 
-__all__ = ["dataset_names", "get_dataset_info", "list_datasets", "load_dataset"]
+__all__ = ["check_dataset_params", "dataset_names", "get_dataset_info", "list_datasets", "load_dataset"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,20 @@ def get_dataset_info(name: str, settings: Settings) -> DatasetInfo:
     if name in IMAGE_SETS:
         return image_set_info(IMAGE_SETS[name], settings)
     raise _unknown(name)
+
+
+def check_dataset_params(ref: DatasetRef) -> None:
+    """Check ``ref``'s name and params without loading anything (for a 422 before a run starts).
+
+    Raises:
+        DatasetError: ``unknown_dataset`` or ``invalid_dataset_param`` (``field`` = the param).
+    """
+    if ref.name in GENERATED_SETS:
+        parse_params(ref.name, GENERATED_SETS[ref.name].params_model, ref.params)
+    elif ref.name in BUNDLED_SETS or ref.name in IMAGE_SETS:
+        parse_params(ref.name, NoParams, ref.params)
+    else:
+        raise _unknown(ref.name)
 
 
 def list_datasets(settings: Settings) -> list[DatasetInfo]:

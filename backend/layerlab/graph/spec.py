@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["EdgeSpec", "GraphSpec", "NodeSpec", "Position", "ParamValue"]
+__all__ = ["EdgeSpec", "GraphSpec", "NodeSpec", "ParamValue", "Position"]
 
 # A layer parameter as it arrives in JSON; the layer's own pydantic model checks it.
 ParamValue = int | float | str | bool | None | list[int] | list[float] | list[int | float]

@@ -16,9 +16,9 @@ import logging
 import random
 from collections.abc import Callable
 
-from layerlab.datasets import get_dataset_info, load_dataset
-from layerlab.datasets.base import DatasetInfo
-from layerlab.errors import GraphInvalidError, GraphIssue, LayerLabError, LimitExceededError
+from layerlab.datasets import check_dataset_params, get_dataset_info, load_dataset
+from layerlab.datasets.base import DatasetInfo, DatasetRef
+from layerlab.errors import DatasetError, GraphInvalidError, GraphIssue, LayerLabError, LimitExceededError
 from layerlab.graph import GraphReport, compile_graph, validate_graph
 from layerlab.graph.spec import GraphSpec
 from layerlab.settings import Settings
@@ -32,7 +32,15 @@ from layerlab.training.events import Event, RunState
 from layerlab.training.losses import check_loss_task, resolve_loss_name
 from layerlab.training.request import RunRequest
 
-__all__ = ["check_limits", "output_size_issue", "request_issues", "run_job", "validate_with_limits"]
+__all__ = [
+    "check_graph_for_dataset",
+    "check_limits",
+    "dataset_issues",
+    "output_size_issue",
+    "request_issues",
+    "run_job",
+    "validate_with_limits",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -113,44 +121,80 @@ def validate_with_limits(graph: GraphSpec, input_shape: tuple[int, ...] | None, 
     )
 
 
-def _graph_issues(request: RunRequest, info: DatasetInfo, settings: Settings) -> tuple[GraphReport, GraphIssue | None]:
+def _graph_issues(
+    graph: GraphSpec, info: DatasetInfo, settings: Settings, loss: LossName
+) -> tuple[GraphReport, GraphIssue | None]:
     """The graph's report on the data set's input shape, and the output-size issue when it is valid."""
-    report = validate_with_limits(request.graph, tuple(info.input_shape), settings)
-    if not report.valid or report.output_id is None:
+    report = validate_with_limits(graph, tuple(info.input_shape), settings)
+    if not report.valid or report.output_id is None or report.output_id not in report.nodes:
         return report, None
-    shape = report.nodes[report.output_id].output_shape if report.output_id in report.nodes else None
-    return report, output_size_issue(request.graph, report.output_id, shape, info, request.training.loss)
+    return report, output_size_issue(graph, report.output_id, report.nodes[report.output_id].output_shape, info, loss)
+
+
+def dataset_issues(ref: DatasetRef, settings: Settings) -> tuple[DatasetInfo | None, list[GraphIssue]]:
+    """The data set's info, and issues (field ``dataset`` or the param) when it cannot be used.
+
+    Unknown name, bad params and an unavailable set are issues, not exceptions; nothing is loaded.
+    The info is ``None`` only when the name is unknown.
+    """
+    try:
+        info = get_dataset_info(ref.name, settings)
+    except DatasetError as exc:
+        return None, [exc.to_issue()]
+    issues: list[GraphIssue] = []
+    try:
+        check_dataset_params(ref)
+    except DatasetError as exc:
+        issues.append(exc.to_issue())
+    if not info.available:
+        issues.append(
+            GraphIssue(
+                code="dataset_unavailable",
+                message=f'The data set "{info.name}" is not available: {info.reason or "its files are missing"}',
+                field="dataset",
+                hint="Pick another data set, or make its files available (LAYERLAB_DATA_DIR).",
+            )
+        )
+    return info, issues
+
+
+def check_graph_for_dataset(
+    graph: GraphSpec, dataset: DatasetRef | None, settings: Settings, loss: LossName = "auto"
+) -> tuple[GraphReport, DatasetInfo | None, list[GraphIssue]]:
+    """The graph's report on the data set's input shape, plus the data-set and output-size issues.
+
+    What ``POST /api/graphs/validate`` answers; ``report.errors`` are the graph's own issues,
+    the list holds the others (data set first, then the output size when the graph is valid).
+    """
+    info, issues = dataset_issues(dataset, settings) if dataset is not None else (None, [])
+    if info is None:
+        return validate_with_limits(graph, None, settings), None, issues
+    report, output_issue = _graph_issues(graph, info, settings, loss)
+    return report, info, issues + ([output_issue] if output_issue is not None else [])
 
 
 def request_issues(request: RunRequest, settings: Settings) -> list[GraphIssue]:
     """Every problem :func:`run_job` would fail on before loading data, as issues (for a 422).
 
-    Checks limits, the data set's name, loss vs task, the graph (with the data set's
-    input shape and the server's limits) and the output size. Does not load data.
+    Checks limits, the data set (name, params, availability), loss vs task, the graph (with
+    the data set's input shape and the server's limits) and the output size. Loads nothing.
     """
     issues: list[GraphIssue] = []
     try:
         check_limits(request.training, settings)
     except LayerLabError as exc:
         issues.append(exc.to_issue())
-    try:
-        info = get_dataset_info(request.dataset.name, settings)
-    except LayerLabError as exc:
-        issues.append(exc.to_issue())
-        return issues + list(validate_with_limits(request.graph, None, settings).errors)
-    try:
-        check_loss_task(request.training.loss, info.task)
-    except LayerLabError as exc:
-        issues.append(exc.to_issue())
-    report, output_issue = _graph_issues(request, info, settings)
-    issues.extend(report.errors)
-    if output_issue is not None:
-        issues.append(output_issue)
-    return issues
+    report, info, other = check_graph_for_dataset(request.graph, request.dataset, settings, request.training.loss)
+    if info is not None:
+        try:
+            check_loss_task(request.training.loss, info.task)
+        except LayerLabError as exc:
+            issues.append(exc.to_issue())
+    return issues + other + list(report.errors)
 
 
 def _check_graph(request: RunRequest, info: DatasetInfo, settings: Settings) -> None:
-    report, output_issue = _graph_issues(request, info, settings)
+    report, output_issue = _graph_issues(request.graph, info, settings, request.training.loss)
     if not report.valid:
         raise GraphInvalidError(list(report.errors))
     if output_issue is not None:

@@ -1,1 +1,18 @@
-"""routes package."""
+"""The API's routers, one module per resource; :data:`ROUTERS` lists them in mounting order."""
+
+from fastapi import APIRouter
+
+from layerlab.api.routes import datasets, events, graphs, health, layers, projects, runs, templates
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+    layers.router,
+    datasets.router,
+    templates.router,
+    graphs.router,
+    runs.router,
+    events.router,
+    projects.router,
+]

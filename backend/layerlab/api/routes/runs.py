@@ -1,0 +1,161 @@
+"""Runs: create (``POST /api/runs``), list, detail, controls and delete.
+
+``POST /api/runs`` checks everything a run would fail on before loading data (limits,
+the data set, loss vs task, the graph with the data set's input shape, the output
+size) and answers 422 with the same issue list as ``/api/graphs/validate``; 429 when
+the client already has ``max_runs_per_client`` active runs or the queue is full.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from starlette.concurrency import run_in_threadpool
+
+from layerlab.api.deps import RunnerDep, SettingsDep, StoreDep, WriterDep, client_id
+from layerlab.api.handlers import ApiError, summarize
+from layerlab.api.schemas import (
+    ControlResponse,
+    ErrorResponse,
+    LearningRateBody,
+    RunCreated,
+    RunDetail,
+    RunErrorInfo,
+    RunLatest,
+    RunSummary,
+)
+from layerlab.runs.protocol import ControlOp
+from layerlab.runs.runner import RunConflictError, RunLimitError, Runner, RunNotFoundError
+from layerlab.storage.store import RunRow, RunStore
+from layerlab.training.job import request_issues
+from layerlab.training.request import RunRequest
+
+router = APIRouter(tags=["runs"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
+_CONFLICT: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}}
+
+
+def summary_fields(row: RunRow) -> dict[str, object]:
+    """The RunSummary fields of a row."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "status": row.status,
+        "dataset": row.dataset,
+        "created_at": row.created_at,
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "position": row.position,
+        "epochs": row.epochs or 0,
+        "latest": RunLatest.model_validate(row.latest) if row.latest else None,
+        "final": row.final,
+        "error": RunErrorInfo.model_validate(row.error) if row.error else None,
+    }
+
+
+async def load_row(store: RunStore, runner: Runner, run_id: str) -> RunRow:
+    """The run's row with its live values, or 404."""
+    row = await run_in_threadpool(store.get_run, run_id)
+    if row is None:
+        raise ApiError(404, f'No run "{run_id}".')
+    return runner.overlay(row)
+
+
+@router.post(
+    "/api/runs",
+    status_code=201,
+    response_model=RunCreated,
+    responses={422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+)
+async def create_run(
+    body: RunRequest,
+    settings: SettingsDep,
+    runner: RunnerDep,
+    client: Annotated[str | None, Depends(client_id)],
+) -> RunCreated:
+    """Queue a run; its events stream at ``/api/runs/{id}/events``."""
+    issues = await run_in_threadpool(request_issues, body, settings)
+    if issues:
+        raise ApiError(422, summarize(issues, "The run cannot start."), issues)
+    try:
+        handle = await runner.submit(body, client_id=client)
+    except RunLimitError as exc:
+        raise ApiError(429, str(exc)) from None
+    except RunConflictError as exc:
+        raise ApiError(503, str(exc)) from None
+    return RunCreated(id=handle.id, status="queued")
+
+
+@router.get("/api/runs", response_model=list[RunSummary])
+async def list_runs(
+    store: StoreDep, runner: RunnerDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
+) -> list[RunSummary]:
+    """Runs, newest first."""
+    rows = await run_in_threadpool(store.list_runs, limit)
+    return [RunSummary.model_validate(summary_fields(runner.overlay(row))) for row in rows]
+
+
+@router.get("/api/runs/{run_id}", response_model=RunDetail, responses=_NOT_FOUND)
+async def get_run(run_id: str, store: StoreDep, runner: RunnerDep) -> RunDetail:
+    """One run: summary, request, last recorded seq, and the worker running it (while active)."""
+    row = await load_row(store, runner, run_id)
+    handle = runner.get(run_id)
+    worker_pid = handle.worker.pid if handle is not None and handle.worker is not None else None
+    return RunDetail.model_validate(
+        {
+            **summary_fields(row),
+            "request": RunRequest.model_validate_json(row.request_json),
+            "last_seq": row.last_seq,
+            "worker_pid": worker_pid,
+        }
+    )
+
+
+async def _control(
+    run_id: str, op: ControlOp, store: RunStore, runner: Runner, value: float | None = None
+) -> ControlResponse:
+    try:
+        status = runner.control(run_id, op, value)
+    except RunConflictError as exc:
+        raise ApiError(409, str(exc)) from None
+    except RunNotFoundError:
+        row = await run_in_threadpool(store.get_run, run_id)
+        if row is None:
+            raise ApiError(404, f'No run "{run_id}".') from None
+        raise ApiError(409, f"Run {run_id} has ended ({row.status}); it cannot be changed any more.") from None
+    return ControlResponse.model_validate({"id": run_id, "status": status})
+
+
+def _control_route(op: Literal["pause", "resume", "stop", "step"], doc: str) -> None:
+    async def endpoint(run_id: str, store: StoreDep, runner: RunnerDep) -> ControlResponse:
+        return await _control(run_id, op, store, runner)
+
+    endpoint.__doc__ = doc
+    endpoint.__name__ = f"{op}_run"
+    router.post(f"/api/runs/{{run_id}}/{op}", response_model=ControlResponse, responses=_CONFLICT)(endpoint)
+
+
+_control_route("pause", "Pause a running run before its next batch (emits status paused). 409 unless running.")
+_control_route("resume", "Resume a paused run (emits status running). 409 unless paused.")
+_control_route("stop", "Stop a run: a queued one at once (status stopped), a running one before its next batch.")
+_control_route("step", "Run one more batch, then stay paused (on a running run: pause after the next batch).")
+
+
+@router.post("/api/runs/{run_id}/learning_rate", response_model=ControlResponse, responses=_CONFLICT)
+async def set_learning_rate(run_id: str, body: LearningRateBody, store: StoreDep, runner: RunnerDep) -> ControlResponse:
+    """Use a new learning rate from the next batch on. 409 unless the run is running or paused."""
+    return await _control(run_id, "learning_rate", store, runner, body.learning_rate)
+
+
+@router.delete("/api/runs/{run_id}", status_code=204, responses=_CONFLICT)
+async def delete_run(run_id: str, store: StoreDep, runner: RunnerDep, writer: WriterDep) -> Response:
+    """Delete a finished run and its events. 409 while it is queued, running or paused."""
+    handle = runner.get(run_id)
+    if handle is not None:
+        raise ApiError(409, f"Run {run_id} is {handle.status}; stop it before deleting it.")
+    await run_in_threadpool(writer.flush)
+    if not await run_in_threadpool(store.delete_run, run_id):
+        raise ApiError(404, f'No run "{run_id}".')
+    return Response(status_code=204)

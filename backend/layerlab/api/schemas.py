@@ -1,0 +1,200 @@
+"""Request and response models of the HTTP API that are not already models of another part.
+
+These are declared as ``response_model`` on the routes so ``/openapi.json`` (and the
+TypeScript types generated from it) describe every body exactly. Times are seconds
+since the epoch (``float``), like every event's ``time``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from layerlab.datasets.base import DatasetRef
+from layerlab.errors import GraphIssue
+from layerlab.graph.spec import GraphSpec
+from layerlab.training.config import TrainConfig
+from layerlab.training.events import ClassMetrics, RunState
+from layerlab.training.request import RunRequest
+
+__all__ = [
+    "ControlResponse",
+    "ErrorResponse",
+    "Health",
+    "LayerInfo",
+    "LayerInputs",
+    "LearningRateBody",
+    "NodeInfo",
+    "Project",
+    "ProjectIn",
+    "RunCreated",
+    "RunDetail",
+    "RunErrorInfo",
+    "RunLatest",
+    "RunSummary",
+    "ValidateRequest",
+    "ValidateResponse",
+]
+
+
+class ErrorResponse(BaseModel):
+    """The body of every 4xx/5xx answer: a plain message and the issues behind it (may be empty)."""
+
+    detail: str
+    errors: list[GraphIssue] = Field(default_factory=list)
+
+
+class Health(BaseModel):
+    """``GET /api/health``."""
+
+    status: str = "ok"
+    version: str
+    device: str = Field(description="The default training device, e.g. cpu or cuda:0.")
+
+
+class LayerInputs(BaseModel):
+    """How many incoming edges a layer type takes (max None = any number)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    min: int
+    max: int | None = None
+
+
+class LayerInfo(BaseModel):
+    """One entry of the palette (``GET /api/layers``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    category: str
+    description: str
+    explanation: str | None = None
+    params_schema: dict[str, Any]
+    inputs: LayerInputs
+
+
+class ValidateRequest(BaseModel):
+    """``POST /api/graphs/validate``: a graph and (optionally) the data set it will train on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    graph: GraphSpec
+    dataset: DatasetRef | None = None
+
+    @field_validator("dataset", mode="before")
+    @classmethod
+    def _name_only(cls, value: object) -> object:
+        return {"name": value} if isinstance(value, str) else value
+
+
+class NodeInfo(BaseModel):
+    """Per-node result of validation: output shape per sample (no batch dim) and parameter count."""
+
+    output_shape: list[int] | None = None
+    params: int = 0
+
+
+class ValidateResponse(BaseModel):
+    """The validation report (SPEC §3) plus the data set's input shape used for it."""
+
+    valid: bool
+    errors: list[GraphIssue]
+    nodes: dict[str, NodeInfo]
+    total_params: int
+    input_shape: list[int] | None = None
+
+
+class RunCreated(BaseModel):
+    """``POST /api/runs`` → 201."""
+
+    id: str
+    status: RunState
+
+
+class ControlResponse(BaseModel):
+    """Answer of a control (pause, resume, stop, step, learning rate): the run's status now.
+
+    The change itself shows up as a ``status`` event on the stream (e.g. ``paused``)
+    once the engine reaches the end of the current batch.
+    """
+
+    id: str
+    status: RunState
+
+
+class LearningRateBody(BaseModel):
+    """``POST /api/runs/{id}/learning_rate``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    learning_rate: float = Field(gt=0.0, le=10.0)
+
+
+class RunErrorInfo(BaseModel):
+    """Why a run failed (or was interrupted)."""
+
+    code: str | None = None
+    message: str | None = None
+    hint: str | None = None
+    node_id: str | None = None
+
+
+class RunLatest(BaseModel):
+    """The last ``epoch`` event's metrics."""
+
+    epoch: int | None = None
+    train: dict[str, float] | None = None
+    val: dict[str, float] | None = None
+
+
+class RunSummary(BaseModel):
+    """One entry of ``GET /api/runs``."""
+
+    id: str
+    name: str | None = None
+    status: RunState
+    dataset: str
+    created_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
+    position: int | None = Field(default=None, description="Place in the queue (1 = next) while queued.")
+    epochs: int = Field(description="Epochs planned.")
+    latest: RunLatest | None = None
+    final: dict[str, float | list[ClassMetrics]] | None = Field(default=None, description="Test metrics at the end.")
+    error: RunErrorInfo | None = None
+
+
+class RunDetail(RunSummary):
+    """``GET /api/runs/{id}``: the summary plus the request and the last recorded seq."""
+
+    request: RunRequest
+    last_seq: int
+    worker_pid: int | None = Field(default=None, description="The worker process running it, while active.")
+
+
+class ProjectIn(BaseModel):
+    """Body of ``POST /api/projects`` and ``PUT /api/projects/{id}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    graph: GraphSpec
+    dataset: DatasetRef | None = None
+    training: TrainConfig | None = None
+
+    @field_validator("dataset", mode="before")
+    @classmethod
+    def _name_only(cls, value: object) -> object:
+        return {"name": value} if isinstance(value, str) else value
+
+
+class Project(ProjectIn):
+    """A saved project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    created_at: float
+    updated_at: float
