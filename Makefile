@@ -36,7 +36,7 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q -U pip 2>&1 | grep -v "is ignored" || true
 	$(PIP) install -q "$(TORCH_SPEC)" 2>&1 | grep -v "is ignored" || true
-	$(PIP) install -q -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+	$(PIP) install -q -e '.[dev,postgres]' 2>&1 | grep -v "is ignored" || true
 	$(PY) -c "import torch, fastapi, layerlab" 
 	@touch $@
 
@@ -51,13 +51,15 @@ $(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(FRONTEND_SRC)
 install: $(VENV)/.installed $(FRONTEND)/node_modules/.installed
 
 # --- System packages the tests use (Debian's; never `playwright install`) -------------
-# chromium: browser end-to-end tests. postgresql: the PostgreSQL storage tests (they skip
-# with the reason when the server binaries are missing).
+# chromium: browser end-to-end tests. postgresql: the PostgreSQL storage tests. docker-compose
+# (Debian's v1): validates docker-compose*.yml, as no Docker engine runs here. Tests that need
+# one of them skip with the reason when it is missing.
 system-deps:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
 	  if [ -n "$$missing" ]; then \
-	    if [ "$$(id -u)" = 0 ]; then echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    if [ "$$(id -u)" = 0 ]; then echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	    else echo "missing system packages:$$missing (sudo apt-get install$$missing)"; fi; fi
 
 # --- Using it -----------------------------------------------------------------------

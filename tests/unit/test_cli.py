@@ -11,18 +11,11 @@ from typing import Any
 
 import pytest
 
+from layerlab.api.testing import TINY_GRAPH
 from layerlab.cli import main
 from layerlab.training.events import parse_event
 
-GRAPH: dict[str, Any] = {
-    "version": 1,
-    "nodes": [
-        {"id": "in", "type": "Input"},
-        {"id": "h", "type": "Dense", "params": {"units": 8, "activation": "tanh"}},
-        {"id": "out", "type": "Dense", "params": {"units": 2, "activation": "softmax"}},
-    ],
-    "edges": [{"source": "in", "target": "h"}, {"source": "h", "target": "out"}],
-}
+GRAPH: dict[str, Any] = TINY_GRAPH
 
 
 def _cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,7 @@ request's ``params`` dict into the model or raises ``invalid_dataset_param``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -27,6 +27,23 @@ ParamsT = TypeVar("ParamsT", bound=BaseModel)
 
 MIN_POINTS = 10
 MAX_POINTS = 100_000
+
+
+def _points_field(default: int) -> Any:
+    """The ``n`` field every generated set has, with its own default."""
+    return Field(
+        default=default,
+        title="Points",
+        ge=MIN_POINTS,
+        le=MAX_POINTS,
+        description="Number of points, split 70/15/15 into train/val/test.",
+    )
+
+
+def _noise_field(default: float, description: str) -> Any:
+    """The ``noise`` field every generated set has, in [0, 1]."""
+    return Field(default=default, title="Noise", ge=0.0, le=1.0, description=description)
+
 
 _SEED_FIELD = Field(
     default=None,
@@ -48,19 +65,9 @@ class Classify2DParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="2-D classification")
 
-    n: int = Field(
-        default=500,
-        title="Points",
-        ge=MIN_POINTS,
-        le=MAX_POINTS,
-        description="Number of points, split 70/15/15 into train/val/test.",
-    )
-    noise: float = Field(
-        default=0.0,
-        title="Noise",
-        ge=0.0,
-        le=1.0,
-        description="How much the classes overlap: 0 is clean; TensorFlow Playground's slider goes to 0.5.",
+    n: int = _points_field(500)
+    noise: float = _noise_field(
+        0.0, "How much the classes overlap: 0 is clean; TensorFlow Playground's slider goes to 0.5."
     )
     seed: int | None = _SEED_FIELD
 
@@ -70,19 +77,9 @@ class MoonsParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="Moons")
 
-    n: int = Field(
-        default=500,
-        title="Points",
-        ge=MIN_POINTS,
-        le=MAX_POINTS,
-        description="Number of points, split 70/15/15 into train/val/test.",
-    )
-    noise: float = Field(
-        default=0.1,
-        title="Noise",
-        ge=0.0,
-        le=1.0,
-        description="Standard deviation of the Gaussian noise, in the units of scikit-learn's make_moons.",
+    n: int = _points_field(500)
+    noise: float = _noise_field(
+        0.1, "Standard deviation of the Gaussian noise, in the units of scikit-learn's make_moons."
     )
     seed: int | None = _SEED_FIELD
 
@@ -92,19 +89,9 @@ class Regress2DParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="2-D regression")
 
-    n: int = Field(
-        default=1200,
-        title="Points",
-        ge=MIN_POINTS,
-        le=MAX_POINTS,
-        description="Number of points, split 70/15/15 into train/val/test.",
-    )
-    noise: float = Field(
-        default=0.0,
-        title="Noise",
-        ge=0.0,
-        le=1.0,
-        description="How far the target is computed from a jittered point: 0 is exact; the Playground's slider goes to 0.5.",
+    n: int = _points_field(1200)
+    noise: float = _noise_field(
+        0.0, "How far the target is computed from a jittered point: 0 is exact; the Playground's slider goes to 0.5."
     )
     seed: int | None = _SEED_FIELD
 

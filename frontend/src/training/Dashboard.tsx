@@ -177,10 +177,29 @@ function useExpanded(): [boolean, (on: boolean) => void] {
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
   }, [expanded, setExpanded])
+  useScrollLock(expanded)
   return [expanded, setExpanded]
 }
 
 const EXPANDED_KEY = 'layerlab.dashboardExpanded'
+
+/**
+ * While the dashboard covers the page, it owns the scroll: the page behind is pinned at the
+ * top (its header stays where the overlay starts) and cannot be scrolled by the wheel,
+ * touch or keys; the overlay scrolls on its own (`overscroll-behavior: contain`).
+ */
+function useScrollLock(active: boolean): void {
+  useEffect(() => {
+    if (!active) return
+    const root = document.documentElement
+    window.scrollTo(0, 0)
+    root.classList.add(SCROLL_LOCK_CLASS)
+    return () => root.classList.remove(SCROLL_LOCK_CLASS)
+  }, [active])
+}
+
+/** On <html> while the expanded dashboard is shown (training.css locks the page's scroll). */
+const SCROLL_LOCK_CLASS = 'dashboard-expanded'
 
 /** Where the page header ends (the expanded dashboard starts below it, whatever its height). */
 function usePageHeaderBottom(active: boolean): number | null {
