@@ -15,6 +15,11 @@ TORCH_SPEC ?= $(if $(HAS_NVIDIA),torch>=2.4,torch==2.13.0)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export LAYERLAB_HOME ?= $(CURDIR)/.layerlab
+# A data-set folder beside the repository (as CI has) is read instead of downloading.
+SHARED_DATASETS := $(wildcard $(CURDIR)/../shared/datasets)
+ifneq ($(SHARED_DATASETS),)
+export LAYERLAB_DATA_DIR ?= $(abspath $(SHARED_DATASETS))
+endif
 export NO_COLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
