@@ -330,6 +330,7 @@ class EventEmitter(Callback):
         self._window_samples = 0
         self._last_boundary_at: float | None = None
         self._last_boundary_epoch = 0
+        self._unsent_step_epoch: int | None = None  # epoch of the last batch, while it has no step event
 
     @property
     def next_seq(self) -> int:
@@ -362,15 +363,17 @@ class EventEmitter(Callback):
     def on_batch_end(self, state: TrainState) -> None:
         self._window_samples += state.batch_samples
         now = self._clock()
-        if not (
-            self._last_step_at is None or now - self._last_step_at >= self._step_interval_s or state.is_single_step
-        ):
-            return
+        if self._last_step_at is None or now - self._last_step_at >= self._step_interval_s or state.is_single_step:
+            self._send_step(state, state.epoch, now)
+        else:
+            self._unsent_step_epoch = state.epoch  # this batch has no step event (yet)
+
+    def _send_step(self, state: TrainState, epoch: int, now: float) -> None:
         loss = state.batch_loss()  # the only device read of a step
         elapsed = now - self._window_start
         self._send(
             StepEvent,
-            epoch=state.epoch,
+            epoch=epoch,
             step=state.step,
             loss=loss,
             learning_rate=state.lr,
@@ -378,8 +381,11 @@ class EventEmitter(Callback):
             steps_per_epoch=state.steps_per_epoch,
         )
         self._last_step_at, self._window_start, self._window_samples = now, now, 0
+        self._unsent_step_epoch = None
 
     def on_pause(self, state: TrainState) -> None:
+        if self._unsent_step_epoch is not None:  # a paused run shows exactly where it stopped
+            self._send_step(state, self._unsent_step_epoch, self._clock())
         self.emit_status("paused")
 
     def on_resume(self, state: TrainState) -> None:

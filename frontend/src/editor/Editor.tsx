@@ -12,11 +12,12 @@ import {
   type Connection,
   type OnBeforeDelete,
 } from '@xyflow/react'
-import { useCallback, useEffect, type DragEvent } from 'react'
+import { useCallback, useEffect, useMemo, type DragEvent } from 'react'
 import type { LayerNode, ShapeEdge } from '../graph/types'
 import { useEditorStore } from '../store/editorStore'
 import { DRAG_MIME } from './categories'
 import { FIT_OPTIONS } from './fitOptions'
+import { withAccessibleNames } from './nodeNames'
 import { edgeTypes, nodeTypes } from './nodeTypes'
 import { Toolbar } from './Toolbar'
 
@@ -30,7 +31,9 @@ function minimapColor(node: LayerNode): string {
 }
 
 export function Editor() {
-  const nodes = useEditorStore((s) => s.nodes)
+  const storeNodes = useEditorStore((s) => s.nodes)
+  // Named for screen readers ("Dense dense_1") when Tab reaches them.
+  const nodes = useMemo(() => withAccessibleNames(storeNodes), [storeNodes])
   const edges = useEditorStore((s) => s.edges)
   const onNodesChange = useEditorStore((s) => s.onNodesChange)
   const onEdgesChange = useEditorStore((s) => s.onEdgesChange)

@@ -11,7 +11,7 @@ import { useRunStore } from '../store/runStore'
 import type { Data, Layout } from './plotly'
 import { baseConfig, baseLayout, SERIES } from './plotly'
 import type { RunView } from './reduceEvents'
-import { runTitle } from './RunList'
+import { runTitle, shortRunId } from './runNames'
 import { testMetrics } from './reduceEvents'
 import { formatNumber, formatPercent } from './format'
 import { usePlot } from './usePlot'
@@ -114,7 +114,7 @@ export const CompareRuns = memo(function CompareRuns() {
     return {
       id,
       // Two runs of one template share a name: the short id tells them apart.
-      title: summary?.name ? `${summary.name} (${id.slice(0, 6)})` : summary ? runTitle(summary) : id.slice(0, 8),
+      title: summary?.name ? `${summary.name} (${shortRunId(id)})` : summary ? runTitle(summary) : id.slice(0, 8),
       view: views[id],
       color: i === 0 ? SERIES.runA : SERIES.runB,
       dash: (i === 0 ? 'solid' : 'dash') as 'solid' | 'dash',

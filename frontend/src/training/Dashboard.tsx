@@ -6,7 +6,7 @@
  * Fed by one websocket per opened run (`useRunEvents`), reduced in the run store.
  */
 
-import { useCallback, useEffect, useMemo, useState } from 'react'
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { isTerminal } from '../api/events'
 import { useRunEvents } from '../api/useRunEvents'
 import { useEditorStore } from '../store/editorStore'
@@ -19,7 +19,8 @@ import { preloadPlotly } from './plotly'
 import { Progress } from './Progress'
 import type { RunView } from './reduceEvents'
 import { RunControls } from './RunControls'
-import { RunList, runTitle } from './RunList'
+import { RunList } from './RunList'
+import { runTitle } from './runNames'
 import { StatusBadge } from './StatusBadge'
 import { TestResults } from './TestResults'
 import { TrainPanel } from './TrainPanel'
@@ -86,7 +87,13 @@ export function Dashboard() {
   const editorDataset = useEditorStore((s) => s.datasetRef?.name ?? null)
   const [expanded, setExpanded] = useExpanded()
   const headerBottom = usePageHeaderBottom(expanded)
+  const root = useRef<HTMLElement>(null)
   useRunEvents(selectedRunId)
+
+  // Expanding or collapsing starts at the top (not where the overlay was last scrolled to).
+  useLayoutEffect(() => {
+    if (root.current) root.current.scrollTop = 0
+  }, [expanded])
 
   useEffect(() => preloadPlotly(), [])
 
@@ -101,6 +108,7 @@ export function Dashboard() {
 
   return (
     <section
+      ref={root}
       className={`dashboard${expanded ? ' is-expanded' : ''}`}
       aria-label="Training dashboard"
       style={expanded && headerBottom != null ? { top: headerBottom } : undefined}

@@ -1,8 +1,8 @@
-/** Where a run is: queue position, epoch x of y, step, speed and time left. */
+/** Where a run is: queue position, epoch x of y, step, learning rate, speed and time left. */
 
 import type { RunView } from './reduceEvents'
 import { progressOf } from './reduceEvents'
-import { formatDuration, formatRate } from './format'
+import { formatDuration, formatNumber, formatRate } from './format'
 
 export interface ProgressProps {
   view: RunView
@@ -45,6 +45,13 @@ export function Progress({ view }: ProgressProps) {
           <dt>Step</dt>
           <dd>{p.totalSteps ? `${p.step.toLocaleString('en-US')} / ${p.totalSteps.toLocaleString('en-US')}` : p.step.toLocaleString('en-US')}</dd>
         </div>
+        {view.learningRate != null ? (
+          // The rate the last step trained with: a live change shows here once it applies.
+          <div>
+            <dt>Learning rate</dt>
+            <dd>{formatNumber(view.learningRate)}</dd>
+          </div>
+        ) : null}
         <div>
           <dt>Speed</dt>
           <dd>{view.samplesPerS != null ? `${formatRate(view.samplesPerS)} samples/s` : '—'}</dd>

@@ -3,20 +3,17 @@
  * open one to replay its charts, tick two to overlay their curves.
  */
 
-import { memo, useEffect } from 'react'
+import { memo, useEffect, useMemo } from 'react'
 import { isTerminal } from '../api/events'
 import type { RunSummary } from '../api/runsApi'
 import { useRunStore } from '../store/runStore'
 import { formatPercent, formatWhen } from './format'
+import { runLabels, shortRunId } from './runNames'
 import { StatusBadge } from './StatusBadge'
 
 /** How often the list is refreshed: often while something is live, rarely otherwise. */
 const LIVE_REFRESH_MS = 2000
 const IDLE_REFRESH_MS = 15000
-
-export function runTitle(run: Pick<RunSummary, 'id' | 'name' | 'dataset'>): string {
-  return run.name || `${run.dataset ?? 'run'} · ${run.id.slice(0, 6)}`
-}
 
 function headline(run: RunSummary): string | null {
   const final = run.final ?? null
@@ -38,6 +35,7 @@ export const RunList = memo(function RunList() {
   const toggleCompare = useRunStore((s) => s.toggleCompare)
   const removeRun = useRunStore((s) => s.removeRun)
   const anyLive = runs.some((r) => !isTerminal(r.status))
+  const labels = useMemo(() => runLabels(runs), [runs])
 
   useEffect(() => {
     void refreshRuns()
@@ -64,7 +62,7 @@ export const RunList = memo(function RunList() {
       ) : null}
       <ul>
         {runs.map((run) => {
-          const title = runTitle(run)
+          const { title, shared, label } = labels.get(run.id) ?? { title: run.id, shared: false, label: run.id }
           const score = headline(run)
           const current = run.id === selected
           return (
@@ -72,7 +70,7 @@ export const RunList = memo(function RunList() {
               <input
                 type="checkbox"
                 className="run-compare"
-                aria-label={`Compare ${title}`}
+                aria-label={`Compare ${label}`}
                 checked={compareIds.includes(run.id)}
                 onChange={() => toggleCompare(run.id)}
               />
@@ -81,9 +79,12 @@ export const RunList = memo(function RunList() {
                 className="run-open"
                 aria-current={current ? 'true' : undefined}
                 onClick={() => selectRun(run.id)}
-                title={`Open ${title}`}
+                title={`Open ${label}`}
               >
-                <span className="run-name">{title}</span>
+                <span className="run-name">
+                  {title}
+                  {shared ? <span className="run-short-id"> ({shortRunId(run.id)})</span> : null}
+                </span>
                 <span className="run-meta">
                   <StatusBadge status={run.status} />
                   {run.status === 'queued' && run.position != null ? <span>#{run.position} in queue</span> : null}
@@ -92,7 +93,7 @@ export const RunList = memo(function RunList() {
                 </span>
               </button>
               {isTerminal(run.status) ? (
-                <button type="button" className="run-delete" aria-label={`Delete ${title}`} title="Delete this run" onClick={() => void removeRun(run.id)}>
+                <button type="button" className="run-delete" aria-label={`Delete ${label}`} title="Delete this run" onClick={() => void removeRun(run.id)}>
                   ×
                 </button>
               ) : null}

@@ -12,7 +12,7 @@ from torch import nn
 
 from layerlab.datasets.base import DatasetSplits, Split
 from layerlab.errors import NonFiniteLossError
-from layerlab.training.callbacks import EventEmitter, StopReason, TrainState
+from layerlab.training.callbacks import Callback, EventEmitter, StopReason, TrainState
 from layerlab.training.config import EarlyStoppingConfig, TrainConfig
 from layerlab.training.control import RunControl
 from layerlab.training.engine import fit
@@ -296,6 +296,24 @@ def test_pause_blocks_until_resume_from_another_thread(tiny_net: Any, classifica
     statuses = [e.status for e in gate.events if e.type == "status"]
     assert statuses == ["running", "paused", "running"]
     assert resumed.is_set() and state.step == 6
+
+
+def test_pause_first_sends_the_step_the_run_stopped_at(tiny_net: Any, classification: DatasetSplits) -> None:
+    control = RunControl()
+    events: list[Event] = []
+    frozen = EventEmitter("r", events.append, clock=lambda: 0.0)  # the clock never moves: only step 1 is due
+
+    class PauseAt(Callback):
+        def on_batch_end(self, state: TrainState) -> None:
+            if state.step == 4:
+                control.pause()
+                threading.Timer(0.05, control.resume).start()
+
+    _train(tiny_net(4, 3), classification, [frozen, PauseAt()], control=control, epochs=1)
+    kinds = [(e.type, getattr(e, "step", None) or getattr(e, "status", None)) for e in events]
+    paused_at = kinds.index(("status", "paused"))
+    assert kinds[paused_at - 1] == ("step", 4)
+    assert [k for k in kinds if k[0] == "step"] == [("step", 1), ("step", 4)]
 
 
 def test_stop_ends_the_run_stopped_without_a_test_evaluation(tiny_net: Any, classification: DatasetSplits) -> None:
