@@ -106,7 +106,7 @@ test: check test-py test-front e2e
 
 bench: $(VENV)/.installed
 	$(PY) bench/throughput.py
-	@for b in bench/first_step.py bench/fanout.py bench/concurrent_runs.py bench/server_throughput.py; do \
+	@for b in bench/first_step.py bench/fanout.py bench/concurrent_runs.py bench/server_throughput.py bench/replay.py; do \
 	  if [ -f $$b ]; then $(PY) $$b || exit 1; fi; done
 
 # The SPEC §2 reference examples trained to the end on the real data (minutes on a CPU).

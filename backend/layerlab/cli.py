@@ -284,6 +284,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level.lower(),
+        ws_per_message_deflate=settings.ws_compression,
     )
     return EXIT_OK
 

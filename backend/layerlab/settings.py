@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     step_events_per_s: float = Field(default=10.0, gt=0, le=1000)
     event_flush_interval_s: float = Field(default=0.25, gt=0, le=5)
     subscriber_queue_size: int = Field(default=1000, ge=10)
+    ws_compression: bool = Field(
+        default=False,
+        description="permessage-deflate on websockets: saves bandwidth, but costs CPU per client and message.",
+    )
 
     @field_validator("home", "data_dir", "static_dir", mode="before")
     @classmethod

@@ -82,6 +82,19 @@ def test_invalid_settings_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest
     assert "LAYERLAB_PORT" in capsys.readouterr().err
 
 
+def test_serve_runs_the_app_factory_without_websocket_compression_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append({"app": app, **kwargs}))
+    assert main(["serve", "--port", "8123"]) == 0
+    monkeypatch.setenv("LAYERLAB_WS_COMPRESSION", "true")
+    assert main(["serve", "--port", "8123"]) == 0
+    assert [call["app"] for call in calls] == ["layerlab.main:create_app"] * 2
+    assert calls[0]["factory"] is True and calls[0]["host"] == "127.0.0.1" and calls[0]["port"] == 8123
+    assert [call["ws_per_message_deflate"] for call in calls] == [False, True]
+
+
 def test_the_digits_mlp_reaches_95_percent_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     # the SPEC §2.1 MLP on scikit-learn's digits, 20 epochs, batch 32, Adam (lr 3e-3), seed 0
     code = main(["train", "--template", "digits_mlp", "--epochs", "20", "--lr", "0.003", "--seed", "0", "--json"])

@@ -27,6 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from layerlab.settings import Settings
+
 __all__ = ["ServerProcess", "TINY_GRAPH", "free_port", "read_stream", "run_body", "stream_events", "wait_for_status"]
 
 #: A small MLP for the 2-D classification sets (Input → Dense 8 tanh → Dense 2 softmax).
@@ -121,6 +123,9 @@ class ServerProcess:
             command += ["--app-dir", str(self.app_dir)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("LAYERLAB_") or k == "LAYERLAB_DATA_DIR"}
         env.update(self.env)
+        # websocket compression as `layerlab serve` sets it (LAYERLAB_WS_COMPRESSION, default off)
+        compress = env.get("LAYERLAB_WS_COMPRESSION", str(Settings().ws_compression)).strip().lower()
+        command += ["--ws-per-message-deflate", "true" if compress in {"1", "true", "yes", "on"} else "false"]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s

@@ -137,6 +137,18 @@ describe('ResumableEventStream', () => {
     expect(t.stream.lastSeq).toBe(5)
   })
 
+  it('accepts a replayed history sent as one JSON array (batch=true), then single live events', () => {
+    const t = setup()
+    t.stream.start()
+    const s = t.sockets[0]
+    s.open()
+    s.onmessage?.({ data: JSON.stringify([step(1), step(2), { seq: 3 }, step(2), step(4)]) })
+    s.send(step(4))
+    s.send(step(5))
+    t.frame()
+    expect(t.delivered.map((e) => e.seq)).toEqual([1, 2, 4, 5])
+  })
+
   it('reconnects after a drop with after = last seq: no gap, no duplicate', () => {
     const t = setup()
     t.stream.start()

@@ -196,7 +196,21 @@ export class ResumableEventStream {
     }
   }
 
+  /** One message: an event, or (replay with `batch=true`) a JSON array of events. */
   private receive(data: unknown): void {
+    let value: unknown = data
+    if (typeof data === 'string') {
+      try {
+        value = JSON.parse(data)
+      } catch {
+        return
+      }
+    }
+    if (Array.isArray(value)) for (const item of value) this.receiveOne(item)
+    else this.receiveOne(value)
+  }
+
+  private receiveOne(data: unknown): void {
     const event = parseEvent(data)
     if (!event) return
     this.receivedSinceOpen = true

@@ -46,8 +46,9 @@ export const runsApi = {
 }
 
 /** The live websocket URL of a run's events after `after`. */
+/** The run's event stream after `after`; `batch=true`: the replayed history comes in arrays (fast for long runs). */
 export function runEventsUrl(id: string, after: number): string {
-  return `${wsBase()}${runPath(id)}/events?after=${after}`
+  return `${wsBase()}${runPath(id)}/events?after=${after}&batch=true`
 }
 
 export type RunControl = 'pause' | 'resume' | 'stop' | 'step'
