@@ -284,6 +284,7 @@ def fit(
                         set_optimizer_lr(optimizer, new_lr)
 
                 # --- one step ------------------------------------------------------------
+                state.batch = batch  # errors in this step name it
                 start = (batch - 1) * batch_size
                 if order is not None:
                     index = order[start : start + batch_size]
@@ -309,7 +310,7 @@ def fit(
                     batch_outputs.append(output.detach())
                 seen += b
                 state.step += 1
-                state.batch, state.batch_samples, state.loss_tensor = batch, b, loss.detach()
+                state.batch_samples, state.loss_tensor = b, loss.detach()
                 hooks.on_batch_end(state)
                 if state.step % NON_FINITE_CHECK_EVERY == 0:
                     state.batch_loss()  # raises NonFiniteLossError

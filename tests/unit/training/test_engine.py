@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from layerlab.datasets.base import DatasetSplits, Split
-from layerlab.errors import NonFiniteLossError
+from layerlab.errors import NonFiniteLossError, OutOfMemoryError
 from layerlab.training.callbacks import Callback, EventEmitter, StopReason, TrainState
 from layerlab.training.config import EarlyStoppingConfig, TrainConfig
 from layerlab.training.control import RunControl
@@ -240,6 +240,40 @@ def test_non_finite_loss_fails_with_epoch_batch_and_hint(tiny_net: Any, make_reg
     assert info.value.code == "non_finite_loss"
     assert "epoch 1" in info.value.message and "batch" in info.value.message
     assert info.value.hint is not None and "learning rate" in info.value.hint
+
+
+class _OutOfMemoryAt(nn.Module):
+    """A linear model whose forward raises the device's out-of-memory error at call ``at``."""
+
+    def __init__(self, at: int, error: BaseException) -> None:
+        super().__init__()
+        self.linear = nn.Linear(4, 3)
+        self.calls, self.at, self.error = 0, at, error
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        if self.calls == self.at:
+            raise self.error
+        return self.linear(x)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"),
+        RuntimeError("DefaultCPUAllocator: can't allocate memory"),
+    ],
+)
+def test_out_of_memory_becomes_out_of_memory_error_with_a_hint(
+    classification: DatasetSplits, error: BaseException
+) -> None:
+    events: list[Event] = []
+    with pytest.raises(OutOfMemoryError) as info:
+        _train(_OutOfMemoryAt(3, error), classification, [EventEmitter("r", events.append)], epochs=1)
+    assert info.value.code == "out_of_memory"
+    assert "epoch 1, batch 3" in info.value.message
+    assert info.value.hint is not None and "batch_size" in info.value.hint
+    assert isinstance(info.value.__cause__, type(error))
 
 
 def test_dropout_is_on_in_training_and_off_in_evaluation(classification: DatasetSplits) -> None:
