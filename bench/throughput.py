@@ -17,7 +17,7 @@ the medians (samples/s) and the ratio a/b, then PASS/MISS against 0.95. Always e
 On a shared, busy machine use more, shorter reps (``--reps 15 --samples 20000``) and
 ``--threads 1 --cpu-time``; the per-pair ratio is printed too.
 
-    python bench/throughput.py [--reps 5] [--quick] [--threads N]
+    python bench/throughput.py [--reps 9] [--quick] [--threads N]
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def run_manual(model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5, help="timed runs of each (default 5)")
+    parser.add_argument("--reps", type=int, default=9, help="timed runs of each (default 9)")
     parser.add_argument("--quick", action="store_true", help="3 reps on 20,000 images")
     parser.add_argument("--threads", type=int, default=None, help="torch threads for both (default: torch's)")
     parser.add_argument("--samples", type=int, default=60_000)
