@@ -41,7 +41,7 @@ def http(server: ServerProcess, request: pytest.FixtureRequest) -> Iterator[http
 def wait_for(http: httpx.Client) -> Callable[..., dict[str, Any]]:
     """``wait_for(run_id, {"completed"}, timeout_s=30)`` polls ``GET /api/runs/{id}`` until the status is one of them."""
 
-    def wait(run_id: str, statuses: set[str], timeout_s: float = 30.0) -> dict[str, Any]:
+    def wait(run_id: str, statuses: set[str], timeout_s: float = 90.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
         detail: dict[str, Any] = {}
         while time.monotonic() < deadline:

@@ -172,7 +172,7 @@ class ServerProcess:
         self.stop()
 
 
-def wait_for_status(client: Any, run_id: str, statuses: set[str], timeout_s: float = 30.0) -> dict[str, Any]:
+def wait_for_status(client: Any, run_id: str, statuses: set[str], timeout_s: float = 90.0) -> dict[str, Any]:
     """Poll ``GET /api/runs/{id}`` with an ``httpx.Client`` until the status is one of ``statuses``; the detail."""
     deadline = time.monotonic() + timeout_s
     detail: dict[str, Any] = {}

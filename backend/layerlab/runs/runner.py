@@ -199,11 +199,13 @@ class Runner:
         return len(self._queue)
 
     def overlay(self, row: RunRow) -> RunRow:
-        """The row with the newest in-memory values of an active run laid over it."""
+        """The row with its newest values laid over it: uncommitted updates, then an active run's own."""
         handle = self._active.get(row.id)
+        newer = self.writer.pending_patch(row.id)
         if handle is not None:
-            for key, value in handle.values.items():
-                setattr(row, key, value)
+            newer.update(handle.values)
+        for key, value in newer.items():
+            setattr(row, key, value)
         return row
 
     def subscribe(self, run_id: str) -> Subscriber | None:

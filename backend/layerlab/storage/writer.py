@@ -35,6 +35,7 @@ class EventWriter:
         self._written_cond = threading.Condition(self._lock)
         self._records: list[EventRecord] = []
         self._patches: dict[str, dict[str, Any]] = {}
+        self._in_flight: dict[str, dict[str, Any]] = {}  # patches being written right now
         self._tail: dict[str, list[tuple[int, str, str]]] = {}
         self._submitted = 0
         self._written = 0
@@ -83,6 +84,17 @@ class EventWriter:
         with self._lock:
             return [item for item in self._tail.get(run_id, ()) if item[0] > after]
 
+    def pending_patch(self, run_id: str) -> dict[str, Any]:
+        """A run's column updates that are not committed yet (being written, then queued), merged.
+
+        Reads lay it over the stored row so they never see a run's older state between the
+        moment an event is recorded and the moment its batch is committed.
+        """
+        with self._lock:
+            merged = dict(self._in_flight.get(run_id, {}))
+            merged.update(self._patches.get(run_id, {}))
+            return merged
+
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Block until everything submitted before this call is committed; False on timeout."""
         with self._lock:
@@ -105,6 +117,7 @@ class EventWriter:
             with self._lock:
                 records, self._records = self._records, []
                 patches, self._patches = self._patches, {}
+                self._in_flight = patches
                 count = self._submitted
                 stopping = self._stopping
             if records or patches:
@@ -118,6 +131,7 @@ class EventWriter:
                             tail.pop(0)
                         if not tail:
                             del self._tail[record.run_id]
+                self._in_flight = {}
                 self._written = count
                 self._written_cond.notify_all()
             if stopping:
