@@ -25,7 +25,11 @@ SERVER_ENV = {
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """The shared server; its log is printed when a test fails (see ``-ra``)."""
-    with ServerProcess(tmp_path_factory.mktemp("api") / "home", env=SERVER_ENV) as running:
+    # an empty data folder of its own: the real sets (LAYERLAB_DATA_DIR in CI) must not make `mnist` available here
+    root = tmp_path_factory.mktemp("api")
+    (root / "data").mkdir()
+    env = {**SERVER_ENV, "LAYERLAB_DATA_DIR": str(root / "data")}
+    with ServerProcess(root / "home", env=env) as running:
         yield running
 
 

@@ -15,7 +15,9 @@ SERVER_ENV = {"LAYERLAB_MAX_CONCURRENT_RUNS": "2", "LAYERLAB_MAX_RUNS_PER_CLIENT
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A server shared by one test module."""
-    with ServerProcess(tmp_path_factory.mktemp("ws") / "home", env=SERVER_ENV) as running:
+    root = tmp_path_factory.mktemp("ws")
+    (root / "data").mkdir()
+    with ServerProcess(root / "home", env={**SERVER_ENV, "LAYERLAB_DATA_DIR": str(root / "data")}) as running:
         yield running
 
 
