@@ -35,6 +35,7 @@ from torch import nn
 
 from layerlab.datasets.base import DatasetInfo, DatasetSplits, Split
 from layerlab.graph.spec import GraphSpec
+from layerlab.settings import Settings
 from layerlab.training.callbacks import EventEmitter
 from layerlab.training.config import TrainConfig
 from layerlab.training.control import RunControl
@@ -121,7 +122,13 @@ def run_engine(model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int) ->
     def emit(event: Event) -> None:  # what the server does with each event
         lines.append(json.dumps(event.model_dump(mode="json")))
 
-    emitter = EventEmitter("bench", emit, step_events_per_s=10.0)
+    defaults = Settings()
+    emitter = EventEmitter(
+        "bench",
+        emit,
+        step_events_per_s=defaults.step_events_per_s,
+        step_events_per_epoch=defaults.step_events_per_epoch,
+    )
     started = CLOCK()
     fit(model, data, config, [emitter], control=RunControl(), device="cpu")
     elapsed = CLOCK() - started

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
 
     # Streaming.
     step_events_per_s: float = Field(default=10.0, gt=0, le=1000)
+    step_events_per_epoch: int = Field(
+        default=20,
+        ge=0,
+        le=1000,
+        description=(
+            "Step events each epoch at least (evenly spaced), so a fast run still draws a curve; "
+            "bounded by 10× step_events_per_s. 0: by time only."
+        ),
+    )
     event_flush_interval_s: float = Field(default=0.25, gt=0, le=5)
     subscriber_queue_size: int = Field(default=1000, ge=10)
     ws_compression: bool = Field(

@@ -294,8 +294,11 @@ class EventEmitter(Callback):
 
     ``seq`` starts at ``first_seq`` and grows by one per event, with no gaps; ``time`` is
     ``time.time()``. Step events are throttled by time to ``step_events_per_s`` (the first
-    step is always sent at once, and a single step asked for while paused is always sent);
-    the loss is read from the device only for steps that are sent. Epoch, confusion-matrix,
+    step is always sent at once, and a single step asked for while paused is always sent).
+    A fast run would get only a handful of points that way, so a step is also sent every
+    ``steps_per_epoch / step_events_per_epoch`` batches, as long as that stays under ten
+    times the time rate (0: by time only). The loss is read from the device only for steps
+    that are sent. Epoch, confusion-matrix,
     evaluation and status events are never skipped. Decision boundaries (2-D data sets,
     computed by ``boundary``) are sent at most ``boundary_events_per_s`` and always for the
     last finished epoch.
@@ -313,6 +316,7 @@ class EventEmitter(Callback):
         *,
         first_seq: int = 1,
         step_events_per_s: float = 10.0,
+        step_events_per_epoch: int = 0,
         boundary_events_per_s: float = 2.0,
         boundary: BoundaryFn | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -322,6 +326,8 @@ class EventEmitter(Callback):
         self._emit = emit
         self._seq = first_seq
         self._step_interval_s = 1.0 / step_events_per_s
+        self._step_events_per_epoch = step_events_per_epoch
+        self._last_step_sent = 0
         self._boundary_interval_s = 1.0 / boundary_events_per_s
         self._boundary = boundary
         self._clock = clock
@@ -363,10 +369,21 @@ class EventEmitter(Callback):
     def on_batch_end(self, state: TrainState) -> None:
         self._window_samples += state.batch_samples
         now = self._clock()
-        if self._last_step_at is None or now - self._last_step_at >= self._step_interval_s or state.is_single_step:
+        if self._step_due(state, now):
             self._send_step(state, state.epoch, now)
         else:
             self._unsent_step_epoch = state.epoch  # this batch has no step event (yet)
+
+    def _step_due(self, state: TrainState, now: float) -> bool:
+        if self._last_step_at is None or state.is_single_step:
+            return True
+        since = now - self._last_step_at
+        if since >= self._step_interval_s:
+            return True
+        if self._step_events_per_epoch <= 0 or since < self._step_interval_s / 10:
+            return False
+        every = max(1, -(-state.steps_per_epoch // self._step_events_per_epoch))  # ceil
+        return state.step - self._last_step_sent >= every
 
     def _send_step(self, state: TrainState, epoch: int, now: float) -> None:
         loss = state.batch_loss()  # the only device read of a step
@@ -381,6 +398,7 @@ class EventEmitter(Callback):
             steps_per_epoch=state.steps_per_epoch,
         )
         self._last_step_at, self._window_start, self._window_samples = now, now, 0
+        self._last_step_sent = state.step
         self._unsent_step_epoch = None
 
     def on_pause(self, state: TrainState) -> None:

@@ -253,6 +253,7 @@ def run_job(
         emit,
         first_seq=first_seq,
         step_events_per_s=settings.step_events_per_s,
+        step_events_per_epoch=settings.step_events_per_epoch,
         boundary=boundary_fn(request.training.boundary_resolution),
     )
     try:

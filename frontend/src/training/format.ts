@@ -11,9 +11,11 @@ export function formatNumber(value: number, digits = 4): string {
   return Number(value.toPrecision(digits)).toString()
 }
 
-/** 75 → "1:15", 3725 → "1:02:05". */
+/** 0.84 → "0.8 s", 12.3 → "12 s", 75 → "1:15", 3725 → "1:02:05". */
 export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds))
+  if (seconds < 9.95) return `${Math.max(0, seconds).toFixed(1)} s`
+  if (seconds < 59.5) return `${Math.round(seconds)} s`
+  const s = Math.round(seconds)
   const h = Math.floor(s / 3600)
   const m = Math.floor((s % 3600) / 60)
   const sec = String(s % 60).padStart(2, '0')
