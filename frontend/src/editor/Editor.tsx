@@ -9,10 +9,11 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore,
   type Connection,
   type OnBeforeDelete,
 } from '@xyflow/react'
-import { useCallback, useEffect, useMemo, type DragEvent } from 'react'
+import { useCallback, useEffect, useMemo, useRef, type DragEvent } from 'react'
 import type { LayerNode, ShapeEdge } from '../graph/types'
 import { useEditorStore } from '../store/editorStore'
 import { DRAG_MIME } from './categories'
@@ -20,11 +21,32 @@ import { FIT_OPTIONS } from './fitOptions'
 import { withAccessibleNames } from './nodeNames'
 import { edgeTypes, nodeTypes } from './nodeTypes'
 import { Toolbar } from './Toolbar'
+import { graphFitsView } from './viewFit'
 
 const DELETE_KEYS = ['Delete', 'Backspace']
 // No automatic fit on start: an empty canvas must not zoom onto the first dropped node.
 const MINIMAP_STYLE = { width: 150, height: 100 }
 const DEFAULT_VIEWPORT = { x: 40, y: 70, zoom: 1 }
+
+/** The minimap, shown only while part of the graph is off screen (it would hide a corner of a graph that fits). */
+function AutoMiniMap() {
+  const needed = useStore(
+    (s) =>
+      s.nodeLookup.size > 0 &&
+      !graphFitsView(
+        Array.from(s.nodeLookup.values(), (n) => ({
+          ...n.internals.positionAbsolute,
+          width: n.measured.width ?? 0,
+          height: n.measured.height ?? 0,
+        })),
+        s.transform,
+        s.width,
+        s.height,
+      ),
+  )
+  if (!needed) return null
+  return <MiniMap<LayerNode> pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" style={MINIMAP_STYLE} />
+}
 
 function minimapColor(node: LayerNode): string {
   return node.data.layerType === 'Input' ? '#0f766e' : '#64748b'
@@ -42,6 +64,21 @@ export function Editor() {
   // Node sizes change when the answer arrives (shapes, problems): say so while it is pending.
   const isChecking = useEditorStore((s) => s.validatedRevision !== s.revision && s.validationError === null)
   const { screenToFlowPosition, fitView } = useReactFlow<LayerNode, ShapeEdge>()
+  const canvasRef = useRef<HTMLDivElement>(null)
+
+  useEffect(() => {
+    // Auto-layout folds a deep graph into columns to suit the canvas' shape: keep its size known.
+    const element = canvasRef.current
+    if (!element) return
+    const measure = (): void => {
+      const { width, height } = element.getBoundingClientRect()
+      if (width > 0 && height > 0) useEditorStore.getState().setCanvasSize({ width: Math.round(width), height: Math.round(height) })
+    }
+    measure()
+    const observer = new ResizeObserver(measure)
+    observer.observe(element)
+    return () => observer.disconnect()
+  }, [])
 
   useEffect(() => {
     if (fitRequest === 0) return
@@ -73,14 +110,14 @@ export function Editor() {
       if (!layerType) return
       event.preventDefault()
       const at = screenToFlowPosition({ x: event.clientX, y: event.clientY })
-      // Centre the node (about 200×80) under the pointer.
-      useEditorStore.getState().addNode(layerType, { x: at.x - 100, y: at.y - 30 })
+      // Centre the node (about 220×80) under the pointer.
+      useEditorStore.getState().addNode(layerType, { x: at.x - 110, y: at.y - 30 })
     },
     [screenToFlowPosition],
   )
 
   return (
-    <div className="editor" data-testid="canvas" aria-busy={isChecking}>
+    <div className="editor" data-testid="canvas" aria-busy={isChecking} ref={canvasRef}>
       <ReactFlow<LayerNode, ShapeEdge>
         nodes={nodes}
         edges={edges}
@@ -103,7 +140,7 @@ export function Editor() {
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
         <Toolbar />
-        <MiniMap<LayerNode> pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" style={MINIMAP_STYLE} />
+        <AutoMiniMap />
         <Controls showInteractive={false} />
       </ReactFlow>
       {isEmpty && (

@@ -51,7 +51,7 @@ function PaletteView({ onAdded }: PaletteProps) {
     const s = useEditorStore.getState()
     const selected = s.selectedNodes()
     const from = selected.length === 1 ? selected[0] : null
-    const position = from ? { x: from.position.x, y: from.position.y + 130 } : undefined
+    const position = from ? { x: from.position.x, y: from.position.y + 140 } : undefined
     const id = s.addNode(layerType, position, from?.id)
     s.requestFit() // keep the new node in view
     onAdded?.(id)

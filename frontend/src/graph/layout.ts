@@ -3,7 +3,11 @@
  *
  * 1. layers by longest path from the sources (so every edge points downwards);
  * 2. order within a layer by the barycentre of the neighbours, a few sweeps down and up;
- * 3. x spread evenly around the centre line, y by layer.
+ * 3. x spread evenly around the centre line, y by layer;
+ * 4. given the canvas' size, a deep graph is folded into side-by-side columns of consecutive
+ *    layers (each read top to bottom, the next column starting at the top again) when that
+ *    lets "fit view" show the nodes much larger — a 12-layer CNN on a 1280×720 screen is
+ *    otherwise drawn at a fifth of its size.
  *
  * Pure: returns new nodes, never mutates. Cycles are tolerated (back edges are ignored).
  */
@@ -16,6 +20,39 @@ export interface LayoutOptions {
   gapY?: number
   /** Where the first layer's centre line sits. */
   origin?: { x: number; y: number }
+  /** The canvas' size in screen px: a deep graph is folded into columns to fit it (see {@link chooseColumns}). */
+  frame?: { width: number; height: number }
+}
+
+/** A node's size on the canvas at zoom 1 (about; see `.layer-node` in App.css). */
+export const NODE_SIZE = { width: 220, height: 100 }
+/** Horizontal room between two columns of a folded layout, px: the label of the edge that jumps to the next column sits in it. */
+export const COLUMN_GAP = 160
+/** "Fit view"'s padding (px, both sides together) and largest zoom, as in editor/fitOptions.ts. */
+const FIT_PADDING = { x: 96, y: 92 }
+const FIT_MAX_ZOOM = 1.1
+
+/**
+ * How many columns to fold `rowSpans.length` layers into (each column `ceil(layers / columns)`
+ * consecutive layers): the fewest whose fitted zoom is within 85 % of the best any count gives,
+ * so a short chain stays one column and a long one wraps only as far as it helps.
+ * `rowSpans[r]` is the width of layer r's nodes side by side, px.
+ */
+export function chooseColumns(rowSpans: readonly number[], gapY: number, frame: { width: number; height: number }): number {
+  const layers = rowSpans.length
+  if (layers <= 2) return 1
+  const availW = Math.max(1, frame.width - FIT_PADDING.x)
+  const availH = Math.max(1, frame.height - FIT_PADDING.y)
+  const zoomFor = (columns: number): number => {
+    const perColumn = Math.ceil(layers / columns)
+    let width = -COLUMN_GAP
+    for (let c = 0; c * perColumn < layers; c += 1) width += Math.max(...rowSpans.slice(c * perColumn, (c + 1) * perColumn)) + COLUMN_GAP
+    const height = (perColumn - 1) * gapY + NODE_SIZE.height
+    return Math.min(availW / width, availH / height, FIT_MAX_ZOOM)
+  }
+  const zooms = Array.from({ length: layers }, (_, i) => zoomFor(i + 1))
+  const best = Math.max(...zooms)
+  return zooms.findIndex((z) => z >= 0.85 * best) + 1
 }
 
 /** Which layer (row) each node sits in: the length of the longest path reaching it. */
@@ -63,8 +100,8 @@ export function layoutGraph<N extends Node>(
   edges: readonly Pick<Edge, 'source' | 'target'>[],
   options: LayoutOptions = {},
 ): N[] {
-  const gapX = options.gapX ?? 240
-  const gapY = options.gapY ?? 120
+  const gapX = options.gapX ?? 260
+  const gapY = options.gapY ?? 140
   const origin = options.origin ?? { x: 0, y: 0 }
   const ids = nodes.map((n) => n.id)
   const layerOf = assignLayers(ids, edges)
@@ -96,8 +133,23 @@ export function layoutGraph<N extends Node>(
   }
   sweep('up')
 
-  return nodes.map((node) => ({
-    ...node,
-    position: { x: origin.x + position.get(node.id)! * gapX, y: origin.y + layerOf.get(node.id)! * gapY },
-  }))
+  // Fold the layers into columns (one column unless a frame asks for more).
+  const rowSpans = rows.map((row) => Math.max(0, row.length - 1) * gapX + NODE_SIZE.width)
+  const columns = options.frame ? chooseColumns(rowSpans, gapY, options.frame) : 1
+  const perColumn = Math.ceil(rows.length / columns)
+  const columnCentre: number[] = []
+  let left = 0
+  for (let c = 0; c < columns; c += 1) {
+    const span = Math.max(...rowSpans.slice(c * perColumn, (c + 1) * perColumn), NODE_SIZE.width)
+    columnCentre.push(left + span / 2)
+    left += span + COLUMN_GAP
+  }
+  const firstCentre = columnCentre[0]
+
+  return nodes.map((node) => {
+    const layer = layerOf.get(node.id)!
+    const column = Math.floor(layer / perColumn)
+    const x = columnCentre[column] - firstCentre + position.get(node.id)! * gapX
+    return { ...node, position: { x: origin.x + x, y: origin.y + (layer % perColumn) * gapY } }
+  })
 }

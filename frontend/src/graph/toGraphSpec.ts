@@ -59,9 +59,13 @@ export function makeEdge(source: string, target: string, targetPort?: number | n
 
 /**
  * Canvas nodes and edges from graph JSON. Nodes without `position` are placed by
- * {@link layoutGraph} (all of them, so a template without positions lays out cleanly).
+ * {@link layoutGraph} (all of them, so a template without positions lays out cleanly), fitted
+ * to `frame` (the canvas' size) when given.
  */
-export function fromGraphSpec(spec: GraphSpec): { nodes: LayerNode[]; edges: ShapeEdge[] } {
+export function fromGraphSpec(
+  spec: GraphSpec,
+  frame?: { width: number; height: number },
+): { nodes: LayerNode[]; edges: ShapeEdge[] } {
   const specNodes = spec.nodes ?? []
   const specEdges = spec.edges ?? []
   let nodes: LayerNode[] = specNodes.map((n) => ({
@@ -71,6 +75,6 @@ export function fromGraphSpec(spec: GraphSpec): { nodes: LayerNode[]; edges: Sha
     data: { layerType: n.type, label: n.label ?? null, params: { ...(n.params ?? {}) } },
   }))
   const edges: ShapeEdge[] = specEdges.map((e) => makeEdge(e.source, e.target, e.target_port))
-  if (specNodes.some((n) => !n.position)) nodes = layoutGraph(nodes, edges)
+  if (specNodes.some((n) => !n.position)) nodes = layoutGraph(nodes, edges, { frame })
   return { nodes, edges }
 }

@@ -17,7 +17,7 @@ function errorText(error: unknown): string {
 
 function loadTemplate(t: Template): void {
   const s = useEditorStore.getState()
-  s.loadDesign({ graph: t.graph, dataset: t.dataset, training: t.training, name: t.title || t.name })
+  s.loadDesign({ graph: t.graph, dataset: t.dataset, training: t.training, name: t.title || t.name }, { layout: true })
   s.notify(`Loaded the template “${t.title || t.name}”.`)
 }
 

@@ -77,6 +77,8 @@ export interface EditorState {
   notice: Notice | null
   /** Bumped when the view should fit the graph (after a load or an auto-layout). */
   fitRequest: number
+  /** The canvas' size in px (auto-layout folds a deep graph into columns to fit it), or null before it is measured. */
+  canvasSize: { width: number; height: number } | null
   history: History<GraphSnapshot>
   clipboard: GraphSnapshot | null
 
@@ -101,14 +103,18 @@ export interface EditorState {
   selectOnly: (nodeId: string | null) => void
   selectEdge: (edgeId: string) => void
   autoLayout: () => void
+  setCanvasSize: (size: { width: number; height: number }) => void
   undo: () => void
   redo: () => void
   copySelection: () => void
   paste: () => void
   setDataset: (ref: DatasetRef | null) => void
   setDatasetParam: (param: string, value: ParamValue | undefined) => void
-  /** Replace the whole design (template, project, file, link); undoable. */
-  loadDesign: (design: Design, options?: { projectId?: string | null }) => void
+  /**
+   * Replace the whole design (template, project, file, link); undoable. `layout: true` arranges
+   * the nodes for this canvas whatever positions the design carries (templates).
+   */
+  loadDesign: (design: Design, options?: { projectId?: string | null; layout?: boolean }) => void
   clear: () => void
   setProject: (id: string | null, name: string | null) => void
   setValidation: (response: ValidateResponse, revision: number) => void
@@ -198,6 +204,7 @@ export const useEditorStore = create<EditorState>()((rawSet, get) => {
     presenter: false,
     notice: null,
     fitRequest: 0,
+    canvasSize: null,
     history: emptyHistory<GraphSnapshot>(),
     clipboard: null,
 
@@ -248,7 +255,7 @@ export const useEditorStore = create<EditorState>()((rawSet, get) => {
       if (!at) {
         // Below the lowest node, or at the origin on an empty canvas.
         const lowest = s.nodes.reduce<LayerNode | null>((a, n) => (a && a.position.y >= n.position.y ? a : n), null)
-        at = lowest ? { x: lowest.position.x, y: lowest.position.y + 130 } : { x: 0, y: 0 }
+        at = lowest ? { x: lowest.position.x, y: lowest.position.y + 140 } : { x: 0, y: 0 }
       }
       const node: LayerNode = {
         id,
@@ -322,7 +329,7 @@ export const useEditorStore = create<EditorState>()((rawSet, get) => {
       })),
 
     autoLayout: () => {
-      edit((s) => ({ nodes: layoutGraph(s.nodes, s.edges) }), { semantic: false })
+      edit((s) => ({ nodes: layoutGraph(s.nodes, s.edges, { frame: s.canvasSize ?? undefined }) }), { semantic: false })
       set((s) => ({ fitRequest: s.fitRequest + 1 }))
     },
 
@@ -383,7 +390,10 @@ export const useEditorStore = create<EditorState>()((rawSet, get) => {
       }),
 
     loadDesign: (design, options) => {
-      const { nodes, edges } = fromGraphSpec(design.graph)
+      const frame = get().canvasSize ?? undefined
+      const loaded = fromGraphSpec(design.graph, frame)
+      const { edges } = loaded
+      const nodes = options?.layout ? layoutGraph(loaded.nodes, edges, { frame }) : loaded.nodes
       set((s) => ({
         nodes,
         edges,
@@ -413,6 +423,10 @@ export const useEditorStore = create<EditorState>()((rawSet, get) => {
       }),
     setValidationError: (message) => set({ validationError: message }),
     requestFit: () => set((s) => ({ fitRequest: s.fitRequest + 1 })),
+    setCanvasSize: (size) => {
+      const now = get().canvasSize
+      if (!now || now.width !== size.width || now.height !== size.height) set({ canvasSize: size })
+    },
 
     setPresenter: (on) => set({ presenter: on }),
     notify: (text, kind = 'info') => set((s) => ({ notice: { id: (s.notice?.id ?? 0) + 1, text, kind } })),
