@@ -77,7 +77,7 @@ class Settings(BaseSettings):
         le=1000,
         description=(
             "Step events each epoch at least (evenly spaced), so a fast run still draws a curve; "
-            "bounded by 10× step_events_per_s. 0: by time only."
+            "at most 4× step_events_per_s. 0: by time only."
         ),
     )
     event_flush_interval_s: float = Field(default=0.25, gt=0, le=5)
