@@ -303,11 +303,10 @@ class EventEmitter(Callback):
     step is always sent at once, and a single step asked for while paused is always sent).
     A fast run would get only a handful of points that way, so a step is also sent every
     ``steps_per_epoch / step_events_per_epoch`` batches, as long as that stays under
-    :data:`FLOOR_RATE_FACTOR` times the time rate (0: by time only). The loss is read from the device only for steps
-    that are sent. Epoch, confusion-matrix,
-    evaluation and status events are never skipped. Decision boundaries (2-D data sets,
-    computed by ``boundary``) are sent at most ``boundary_events_per_s`` and always for the
-    last finished epoch.
+    :data:`FLOOR_RATE_FACTOR` times the time rate (0: by time only). The loss is read from
+    the device only for steps that are sent. Epoch, confusion-matrix, evaluation and status
+    events are never skipped. Decision boundaries (2-D data sets, computed by ``boundary``)
+    are sent at most ``boundary_events_per_s`` and always for the last finished epoch.
 
     >>> events: list[Event] = []
     >>> emitter = EventEmitter("run-1", events.append)

@@ -28,9 +28,9 @@ export interface LayoutOptions {
 export const NODE_SIZE = { width: 220, height: 100 }
 /** Horizontal room between two columns of a folded layout, px: the label of the edge that jumps to the next column sits in it. */
 export const COLUMN_GAP = 160
-/** "Fit view"'s padding (px, both sides together) and largest zoom, as in editor/fitOptions.ts. */
-const FIT_PADDING = { x: 96, y: 92 }
-const FIT_MAX_ZOOM = 1.1
+/** How "fit view" frames the graph (editor/fitOptions.ts): padding in px (room at the top for the toolbar) and largest zoom. */
+export const FIT_PADDING = { top: 64, bottom: 28, left: 48, right: 48 }
+export const FIT_MAX_ZOOM = 1.1
 
 /**
  * How many columns to fold `rowSpans.length` layers into (each column `ceil(layers / columns)`
@@ -41,8 +41,8 @@ const FIT_MAX_ZOOM = 1.1
 export function chooseColumns(rowSpans: readonly number[], gapY: number, frame: { width: number; height: number }): number {
   const layers = rowSpans.length
   if (layers <= 2) return 1
-  const availW = Math.max(1, frame.width - FIT_PADDING.x)
-  const availH = Math.max(1, frame.height - FIT_PADDING.y)
+  const availW = Math.max(1, frame.width - FIT_PADDING.left - FIT_PADDING.right)
+  const availH = Math.max(1, frame.height - FIT_PADDING.top - FIT_PADDING.bottom)
   const zoomFor = (columns: number): number => {
     const perColumn = Math.ceil(layers / columns)
     let width = -COLUMN_GAP

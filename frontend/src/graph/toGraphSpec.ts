@@ -60,11 +60,11 @@ export function makeEdge(source: string, target: string, targetPort?: number | n
 /**
  * Canvas nodes and edges from graph JSON. Nodes without `position` are placed by
  * {@link layoutGraph} (all of them, so a template without positions lays out cleanly), fitted
- * to `frame` (the canvas' size) when given.
+ * to `frame` (the canvas' size) when given; `relayout` places them all whatever positions they carry.
  */
 export function fromGraphSpec(
   spec: GraphSpec,
-  frame?: { width: number; height: number },
+  options: { frame?: { width: number; height: number }; relayout?: boolean } = {},
 ): { nodes: LayerNode[]; edges: ShapeEdge[] } {
   const specNodes = spec.nodes ?? []
   const specEdges = spec.edges ?? []
@@ -75,6 +75,6 @@ export function fromGraphSpec(
     data: { layerType: n.type, label: n.label ?? null, params: { ...(n.params ?? {}) } },
   }))
   const edges: ShapeEdge[] = specEdges.map((e) => makeEdge(e.source, e.target, e.target_port))
-  if (specNodes.some((n) => !n.position)) nodes = layoutGraph(nodes, edges, { frame })
+  if (options.relayout || specNodes.some((n) => !n.position)) nodes = layoutGraph(nodes, edges, { frame: options.frame })
   return { nodes, edges }
 }

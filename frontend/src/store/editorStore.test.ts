@@ -123,6 +123,21 @@ describe('editor store', () => {
     expect(s().nodes.map((n) => n.id)).toEqual(['input_1'])
   })
 
+  it('keeps the positions a design carries, but lays a template out for the canvas it opens in', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']
+    const graph = {
+      nodes: ids.map((id, i) => ({ id, type: i === 0 ? 'Input' : 'ReLU', position: { x: 7, y: 100 * i } })),
+      edges: ids.slice(1).map((id, i) => ({ source: ids[i], target: id })),
+    }
+    s().setCanvasSize({ width: 770, height: 385 }) // the canvas at 1280×720
+    s().loadDesign({ graph })
+    expect(s().nodes.map((n) => n.position.x)).toEqual(Array(8).fill(7))
+    s().loadDesign({ graph }, { layout: true })
+    const columns = new Set(s().nodes.map((n) => n.position.x))
+    expect(columns.size).toBeGreaterThan(1) // eight layers do not fit one column on a wide, short canvas
+    expect(s().nodes[1].position.y).toBeGreaterThan(s().nodes[0].position.y)
+  })
+
   it('sets and clears data-set params', () => {
     s().setDataset({ name: 'spiral' })
     s().setDatasetParam('noise', 0.3)

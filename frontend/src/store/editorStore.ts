@@ -390,10 +390,10 @@ export const useEditorStore = create<EditorState>()((rawSet, get) => {
       }),
 
     loadDesign: (design, options) => {
-      const frame = get().canvasSize ?? undefined
-      const loaded = fromGraphSpec(design.graph, frame)
-      const { edges } = loaded
-      const nodes = options?.layout ? layoutGraph(loaded.nodes, edges, { frame }) : loaded.nodes
+      const { nodes, edges } = fromGraphSpec(design.graph, {
+        frame: get().canvasSize ?? undefined,
+        relayout: options?.layout,
+      })
       set((s) => ({
         nodes,
         edges,
