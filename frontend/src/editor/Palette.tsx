@@ -1,12 +1,15 @@
 /**
  * The palette, built from `GET /api/layers`: grouped by category, searchable; each entry
  * is a real button named by its layer type. Drag it onto the canvas, or press it
- * (click / Enter) to add the node below the selected one, wired to it.
+ * (click / Enter) to add the node below the selected one, wired to it. From the keyboard:
+ * "/" focuses the search, and Enter there adds the best match (see `bestMatch`) and selects
+ * the query, so "Input ⏎ Flatten ⏎ Dense ⏎" types a chain.
  */
 import { memo, useMemo, useState, type DragEvent } from 'react'
 import type { LayerInfo } from '../api/types'
 import { useEditorStore } from '../store/editorStore'
 import { CATEGORY_TITLES, DRAG_MIME, categoryRank } from './categories'
+import { bestMatch, matches } from './paletteSearch'
 
 export interface PaletteProps {
   /** Called after a node was added by click/keyboard (the editor scrolls it into view). */
@@ -19,15 +22,6 @@ function onDragStart(event: DragEvent<HTMLButtonElement>, layerType: string): vo
   event.dataTransfer.effectAllowed = 'copy'
 }
 
-function matches(layer: LayerInfo, query: string): boolean {
-  if (!query) return true
-  const q = query.toLowerCase()
-  return (
-    layer.type.toLowerCase().includes(q) ||
-    layer.category.toLowerCase().includes(q) ||
-    layer.description.toLowerCase().includes(q)
-  )
-}
 
 function PaletteView({ onAdded }: PaletteProps) {
   const layers = useEditorStore((s) => s.layers)
@@ -67,8 +61,23 @@ function PaletteView({ onAdded }: PaletteProps) {
         aria-label="Search layers"
         value={query}
         onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key !== 'Enter') return
+          e.preventDefault()
+          const best = bestMatch(
+            groups.flatMap(([, list]) => list),
+            query,
+          )
+          if (!best) return
+          add(best.type)
+          e.currentTarget.select() // the next name typed replaces this one
+        }}
+        aria-describedby="palette-search-tip"
       />
-      <p className="palette-tip">Drag onto the canvas, or press to add below the selected node.</p>
+      <p className="palette-tip" id="palette-search-tip">
+        Drag onto the canvas, or press to add below the selected node. Keyboard: <kbd>/</kbd> searches, <kbd>Enter</kbd> adds
+        the best match.
+      </p>
       {layers.length === 0 && !catalogueError && <p className="muted">Loading layers…</p>}
       {layers.length > 0 && groups.length === 0 && <p className="muted">No layer matches “{query}”.</p>}
       <div className="palette-groups">

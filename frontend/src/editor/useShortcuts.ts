@@ -1,7 +1,8 @@
 /**
  * Editor keyboard shortcuts on the whole page: undo (Ctrl/⌘+Z), redo (Ctrl/⌘+Shift+Z,
- * Ctrl/⌘+Y), copy (Ctrl/⌘+C) and paste (Ctrl/⌘+V). Delete/Backspace is React Flow's.
- * Keys typed into form fields keep their usual meaning.
+ * Ctrl/⌘+Y), copy (Ctrl/⌘+C), paste (Ctrl/⌘+V) and "/" to search the layers (the palette's
+ * search box). Delete/Backspace is React Flow's. Keys typed into form fields keep their
+ * usual meaning.
  */
 import { useEffect } from 'react'
 import { useEditorStore } from '../store/editorStore'
@@ -12,9 +13,20 @@ function isTextTarget(target: EventTarget | null): boolean {
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable
 }
 
+/** The palette's search box (see Palette.tsx). */
+export const LAYER_SEARCH_SELECTOR = 'input[aria-label="Search layers"]'
+
 export function handleShortcut(event: KeyboardEvent): boolean {
-  if (!(event.ctrlKey || event.metaKey) || event.altKey) return false
   if (isTextTarget(event.target)) return false
+  if (event.key === '/' && !(event.ctrlKey || event.metaKey || event.altKey)) {
+    const search = document.querySelector<HTMLInputElement>(LAYER_SEARCH_SELECTOR)
+    if (!search) return false
+    search.focus()
+    search.select()
+    event.preventDefault()
+    return true
+  }
+  if (!(event.ctrlKey || event.metaKey) || event.altKey) return false
   const key = event.key.toLowerCase()
   const s = useEditorStore.getState()
   if (key === 'z' && !event.shiftKey) s.undo()
