@@ -1,23 +1,14 @@
 /** The design on the page right now, as templates/projects/files/links carry it. */
-import type { TrainConfig } from '../api/types'
 import { useEditorStore, type Design } from '../store/editorStore'
+import { useRunStore } from '../store/runStore'
 
-/**
- * The training settings to save with a design. The dashboard may register a getter for
- * its live form (`setTrainingSource`); otherwise the last loaded defaults are used.
- */
-let trainingSource: (() => TrainConfig | null) | null = null
-
-export function setTrainingSource(source: (() => TrainConfig | null) | null): void {
-  trainingSource = source
-}
-
+/** The canvas, the data set and the training settings as the form shows them (not the template's defaults). */
 export function currentDesign(): Design {
   const s = useEditorStore.getState()
   return {
     graph: s.graphSpec(),
     dataset: s.datasetRef,
-    training: trainingSource?.() ?? s.trainingDefaults,
+    training: useRunStore.getState().trainingConfig(),
     name: s.designName,
   }
 }

@@ -73,6 +73,8 @@ export interface RunStore {
   clearCompare(): void
   setTraining(patch: Partial<TrainingForm>): void
   applyTrainingDefaults(defaults: TrainConfig | null | undefined): void
+  /** The training settings on the page: the form over the template's other keys (what Train sends, what a design saves). */
+  trainingConfig(): TrainConfig
   startRun(graph: GraphSpec, dataset: DatasetRef, name?: string | null): Promise<string | null>
   control(id: string, action: RunControl): Promise<void>
   setLearningRate(id: string, learningRate: number): Promise<void>
@@ -189,9 +191,19 @@ export const useRunStore = create<RunStore>()((set, get) => ({
     set({ training: form, trainingExtra: extra })
   },
 
-  async startRun(graph, dataset, name) {
+  trainingConfig() {
     const { training, trainingExtra } = get()
-    const body: RunRequest = { graph, dataset, training: { ...trainingExtra, ...training } }
+    const config: Record<string, unknown> = { ...trainingExtra }
+    // a field being typed may be empty or NaN for a moment: leave it out rather than save null
+    for (const [key, value] of Object.entries(training)) {
+      if (value !== undefined && !(typeof value === 'number' && Number.isNaN(value))) config[key] = value
+    }
+    return config as TrainConfig
+  },
+
+  async startRun(graph, dataset, name) {
+    const { training } = get()
+    const body: RunRequest = { graph, dataset, training: get().trainingConfig() }
     if (name) body.name = name
     set({ submitting: true, submitError: null })
     try {
