@@ -49,7 +49,11 @@ export function LossChart({ view }: RunChartProps) {
     const valEpochs = view ? view.epochPoints.filter((p) => p.val.loss !== undefined) : []
     if (!view || (stepCount === 0 && valEpochs.length === 0)) {
       // Nothing to draw (no run, or a run that has not trained yet): clear what was there.
-      if (drawn.current) void run((plotly, element) => clearPlot(plotly, element, drawn))
+      // Always queued, never skipped: it must also replace a draw of the previous run that is
+      // still waiting for its turn (then nothing is drawn yet, but would be).
+      void run((plotly, element) => {
+        if (drawn.current || element.classList.contains('js-plotly-plot')) clearPlot(plotly, element, drawn)
+      })
       return
     }
     // Markers on the validation curve while there are few epochs (one redraw when it passes 40).
@@ -163,7 +167,9 @@ export function AccuracyChart({ view }: RunChartProps) {
   useEffect(() => {
     const metric = view ? accuracyMetric(view) : null
     if (!view || !metric || view.epochPoints.length === 0) {
-      if (drawn.current) void run((plotly, element) => clearPlot(plotly, element, drawn))
+      void run((plotly, element) => {
+        if (drawn.current || element.classList.contains('js-plotly-plot')) clearPlot(plotly, element, drawn)
+      })
       return
     }
     const points = view.epochPoints
