@@ -1,5 +1,6 @@
-"""Runs outlive the page: a finished run replays from history after a reload, and a run that
-has to wait shows its place in the queue, then starts by itself when a slot frees up.
+"""Runs outlive the page: a finished run replays from history after a reload (and the design
+being edited is restored), and a run that has to wait shows its place in the queue, then starts
+by itself when a slot frees up.
 
 The test server trains at most two runs at once (``LAYERLAB_MAX_CONCURRENT_RUNS=2``).
 """
@@ -28,13 +29,22 @@ def test_a_finished_run_replays_from_history_after_a_reload(page: Page, server_u
     expect(results).to_contain_text(re.compile(r"Test accuracy \d{1,3}\.\d%"), timeout=60_000)
     accuracy = re.search(r"Test accuracy\s*(\d{1,3}\.\d%)", results.inner_text())
     assert accuracy is not None
-    points = page.get_by_role("img", name="Loss chart").get_attribute("data-points")
+    loss_chart = page.get_by_role("img", name="Loss chart")
+    run_id = loss_chart.get_attribute("data-run-id")
+    recorded = httpx.get(f"{server_url}/api/runs/{run_id}/events").json()
+    points = str(sum(e["type"] == "step" for e in recorded))
+    expect(loss_chart).to_have_attribute("data-points", points)  # every step event recorded is drawn
 
     page.reload()
+    # The design being edited survives the reload too (kept in the browser).
+    expect(page.get_by_text("Restored the design you were working on.")).to_be_visible(timeout=15_000)
+    expect(page.locator(".react-flow__node")).to_have_count(5)
+    expect(page.get_by_label("Epochs", exact=True)).to_have_value("2")
     runs = page.get_by_role("region", name=re.compile(r"^Runs"))
     runs.locator(".run-open", has_text="Digits MLP").first.click()
     expect(results).to_contain_text(f"Test accuracy {accuracy.group(1)}", timeout=15_000)
-    expect(page.get_by_role("img", name="Loss chart")).to_have_attribute("data-points", points or "", timeout=15_000)
+    expect(loss_chart).to_have_attribute("data-run-id", run_id or "", timeout=15_000)
+    expect(loss_chart).to_have_attribute("data-points", points)
     expect(page.get_by_role("img", name="Accuracy chart")).to_have_attribute("data-epochs", "2")
     expect(page.get_by_role("img", name="Confusion matrix")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "replayed_after_reload.png"))

@@ -1,25 +1,38 @@
 /**
  * Page start: load the catalogues (layers, data sets, templates), retrying while the
- * server is not up yet, then open the design in the URL hash (a shared link), if any.
+ * server is not up yet, then open the design in the URL hash (a shared link), or else the
+ * draft this browser kept (see draft.ts), and keep the draft up to date from then on.
  */
 import { useEffect } from 'react'
 import { ApiError, getDatasets, getLayers, getTemplates } from '../api/http'
 import { decodeDesign, payloadFromHash } from '../graph/shareUrl'
 import { useEditorStore } from '../store/editorStore'
+import { loadDraft, startDraftAutosave } from './draft'
 
 const RETRY_MS = 2000
 
-async function openSharedDesign(): Promise<void> {
+/** The design in the URL hash (a shared link), else the draft this browser kept; true when one was opened. */
+async function openSharedDesign(): Promise<boolean> {
   const payload = payloadFromHash(window.location.hash)
-  if (!payload) return
+  if (!payload) return false
   const s = useEditorStore.getState()
   try {
     const design = await decodeDesign(payload)
     s.loadDesign({ ...design, name: 'Shared design' })
     s.notify('Opened the design in the link.')
+    return true
   } catch (e) {
     s.notify(e instanceof Error ? e.message : 'This link does not hold a LayerLab design.', 'error')
+    return false
   }
+}
+
+function restoreDraft(): void {
+  const draft = loadDraft()
+  const s = useEditorStore.getState()
+  if (!draft || s.nodes.length > 0) return
+  s.loadDesign(draft, { projectId: draft.projectId ?? null })
+  s.notify('Restored the design you were working on.')
 }
 
 export function useStartup(): void {
@@ -27,6 +40,7 @@ export function useStartup(): void {
     const controller = new AbortController()
     let timer = 0
     let opened = false
+    let stopAutosave = (): void => {}
     const load = async (): Promise<void> => {
       const s = useEditorStore.getState()
       try {
@@ -39,7 +53,8 @@ export function useStartup(): void {
         s.setCatalogueError(null)
         if (!opened) {
           opened = true
-          await openSharedDesign()
+          if (!(await openSharedDesign())) restoreDraft()
+          stopAutosave = startDraftAutosave()
         }
       } catch (e) {
         if (controller.signal.aborted) return
@@ -52,6 +67,7 @@ export function useStartup(): void {
     window.addEventListener('hashchange', onHash)
     return () => {
       controller.abort()
+      stopAutosave()
       window.clearTimeout(timer)
       window.removeEventListener('hashchange', onHash)
     }
