@@ -137,9 +137,10 @@ def test_pause_step_live_learning_rate_stop_and_compare(page: Page, server_url: 
     page.get_by_role("button", name="Expand dashboard").click()
     compare.scroll_into_view_if_needed()
 
-    for chart in ("Compared validation loss", "Compared validation accuracy"):
+    # loss: each run's validation (per epoch) and smoothed training (per step) curves; accuracy: validation
+    for chart, traces_per_run in (("Compared loss", 2), ("Compared validation accuracy", 1)):
         overlay = compare.get_by_role("img", name=chart)
-        expect(overlay.locator(".scatterlayer .trace")).to_have_count(2, timeout=15_000)
+        expect(overlay.locator(".scatterlayer .trace")).to_have_count(2 * traces_per_run, timeout=15_000)
         traces: Any = overlay.evaluate("el => (el.data ?? []).map(t => [t.name, t.x.length])")
         names = [name for name, _ in traces]
         assert any(run_id[:6] in n for n in names) and any(second_id[:6] in n for n in names), names

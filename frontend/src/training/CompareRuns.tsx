@@ -1,6 +1,6 @@
 /**
- * Two runs' curves overlaid: validation loss and validation accuracy (R² for regression) per
- * epoch. A run's history comes from `GET /api/runs/{id}/events` through the same reducer as the
+ * Two runs' curves overlaid: loss (validation per epoch, smoothed training per step, on one
+ * epoch axis so that other batch sizes line up) and validation accuracy (R² for regression). A run's history comes from `GET /api/runs/{id}/events` through the same reducer as the
  * live view (and stays cached in the run store); runs still training are polled.
  */
 
@@ -12,7 +12,7 @@ import type { Data, Layout } from './plotly'
 import { baseConfig, baseLayout, SERIES } from './plotly'
 import type { RunView } from './reduceEvents'
 import { runTitle, shortRunId } from './runNames'
-import { testMetrics } from './reduceEvents'
+import { smoothedLossByEpoch, testMetrics } from './reduceEvents'
 import { formatNumber, formatPercent } from './format'
 import { usePlot } from './usePlot'
 
@@ -54,9 +54,11 @@ interface OverlayProps {
   label: string
   runs: { title: string; view: RunView | undefined; color: string; dash: 'solid' | 'dash' }[]
   metric: (view: RunView) => { key: string; title: string; percent: boolean }
+  /** Also draw each run's smoothed training loss per step (thin, on the same epoch axis). */
+  trainingLoss?: boolean
 }
 
-function Overlay({ label, runs, metric }: OverlayProps) {
+function Overlay({ label, runs, metric, trainingLoss = false }: OverlayProps) {
   const plot = usePlot({ minIntervalMs: 250, name: 'compare' })
   const { run, presenter } = plot
   const first = runs.find((r) => r.view)?.view
@@ -69,13 +71,20 @@ function Overlay({ label, runs, metric }: OverlayProps) {
         return {
           type: 'scatter',
           mode: 'lines+markers',
-          name: title,
+          name: trainingLoss ? `${title} · validation` : title,
           x: points.map((p) => p.epoch),
           y: points.map((p) => (m.percent ? p.val[m.key] * 100 : p.val[m.key])),
           line: { color, width: 2.5, dash },
           marker: { size: presenter ? 8 : 5 },
         }
       })
+      if (trainingLoss) {
+        for (const { title, view, color, dash } of runs) {
+          if (!view) continue
+          const { x, y } = smoothedLossByEpoch(view)
+          data.push({ type: 'scatter', mode: 'lines', name: `${title} · training`, x, y, opacity: 0.55, line: { color, width: 1.5, dash } })
+        }
+      }
       const base = baseLayout(element, presenter)
       const layout: Partial<Layout> = {
         ...base,
@@ -85,10 +94,12 @@ function Overlay({ label, runs, metric }: OverlayProps) {
       }
       await plotly.react(element, data, layout, baseConfig)
     })
-  }, [runs[0]?.view?.epochPoints, runs[1]?.view?.epochPoints, runs[0]?.title, runs[1]?.title, m?.key, run, presenter])
+  }, [runs[0]?.view, runs[1]?.view, runs[0]?.title, runs[1]?.title, m?.key, run, presenter, trainingLoss])
   return (
     <figure className="chart-card">
-      <figcaption>{m ? `Validation ${m.title}` : label}</figcaption>
+      <figcaption>
+        {m ? (trainingLoss ? "Loss: validation and training (smoothed)" : `Validation ${m.title}`) : label}
+      </figcaption>
       <div className="chart-wrap">
         <div ref={plot.ref} className="chart" role="img" aria-label={label} />
         {!m ? <p className="chart-empty">Loading the runs…</p> : null}
@@ -135,7 +146,7 @@ export const CompareRuns = memo(function CompareRuns() {
         </button>
       </header>
       <div className="chart-grid chart-grid-2">
-        <Overlay label="Compared validation loss" runs={entries} metric={lossMetric} />
+        <Overlay label="Compared loss" runs={entries} metric={lossMetric} trainingLoss />
         <Overlay label="Compared validation accuracy" runs={entries} metric={scoreMetric} />
       </div>
       {testColumns.length > 0 ? (

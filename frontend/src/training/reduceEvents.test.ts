@@ -8,6 +8,7 @@ import {
   perClassMetrics,
   progressOf,
   reduceEvents,
+  smoothedLossByEpoch,
   smoothingWeight,
   testMetrics,
 } from './reduceEvents'
@@ -177,5 +178,25 @@ describe('reduceEvents', () => {
     expect(epochToStep(view, 2)).toBe(8)
     const noLength = { ...view, stepsPerEpoch: null }
     expect(epochToStep(noLength, 2)).toBe(8)
+  })
+})
+
+describe('smoothedLossByEpoch', () => {
+  const steps = (stepsPerEpoch: number | null): TrainingEvent[] => [
+    { type: 'status', seq: 1, run_id: 'r', time: 0, status: 'running', steps_per_epoch: stepsPerEpoch },
+    { type: 'step', seq: 2, run_id: 'r', time: 1, epoch: 1, step: 50, loss: 1, learning_rate: 0.1, samples_per_s: 1 },
+    { type: 'step', seq: 3, run_id: 'r', time: 2, epoch: 2, step: 150, loss: 0.5, learning_rate: 0.1, samples_per_s: 1 },
+  ] as TrainingEvent[]
+
+  it('puts step s of n-step epochs at s / n, so other batch sizes line up', () => {
+    const { x, y } = smoothedLossByEpoch(reduceEvents(initialRunView('r'), steps(100)))
+    expect(x).toEqual([0.5, 1.5])
+    expect(y).toHaveLength(2)
+    expect(y[0]).toBeCloseTo(1)
+    expect(y[1]).toBeLessThan(1)
+  })
+
+  it('falls back to the epoch of each point without the epoch length', () => {
+    expect(smoothedLossByEpoch(reduceEvents(initialRunView('r'), steps(null))).x).toEqual([1, 2])
   })
 })

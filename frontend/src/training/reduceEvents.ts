@@ -326,6 +326,17 @@ export function perClassMetrics(evaluation: EvaluationEvent | null): ClassMetric
 }
 
 /** The x position of an epoch's validation point on the per-step loss chart. */
+/**
+ * The smoothed training loss on an epoch axis (step 150 of 100-step epochs → 1.5), so that runs
+ * with other batch sizes line up in a comparison. Without the epoch length a point sits at the
+ * end of its epoch.
+ */
+export function smoothedLossByEpoch(view: RunView): { x: number[]; y: number[] } {
+  const { step, epoch, smoothed } = view.steps
+  const perEpoch = view.stepsPerEpoch
+  return { x: step.map((s, i) => (perEpoch ? s / perEpoch : epoch[i])), y: smoothed.slice() }
+}
+
 export function epochToStep(view: RunView, epoch: number): number {
   if (view.stepsPerEpoch) return epoch * view.stepsPerEpoch
   // Without the epoch length, use the last step seen in that epoch.
