@@ -98,7 +98,7 @@ function Overlay({ label, runs, metric, trainingLoss = false }: OverlayProps) {
   return (
     <figure className="chart-card">
       <figcaption>
-        {m ? (trainingLoss ? "Loss: validation and training (smoothed)" : `Validation ${m.title}`) : label}
+        {m ? (trainingLoss ? 'Loss: validation and training (smoothed)' : `Validation ${m.title}`) : label}
       </figcaption>
       <div className="chart-wrap">
         <div ref={plot.ref} className="chart" role="img" aria-label={label} />
