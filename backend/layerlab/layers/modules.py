@@ -78,12 +78,20 @@ class DenseLayer(nn.Linear):
         return f"{super().extra_repr()}, activation={self.activation}"
 
 
+def _split_padding(padding: tuple[int, int], spatial_dims: int) -> tuple[int, tuple[int, ...] | None]:
+    """A conv's own (symmetric) padding, and the ``F.pad`` spec for an uneven "same" pair (else None).
+
+    >>> _split_padding((1, 1), 2), _split_padding((0, 1), 2)
+    ((1, None), (0, (0, 1, 0, 1)))
+    """
+    before, after = padding
+    if before == after:
+        return before, None
+    return 0, (before, after) * spatial_dims  # F.pad order: last dim first, the same pair for each
+
+
 class Conv2DLayer(nn.Conv2d):
     """``nn.Conv2d`` plus an optional activation (softmax runs over channels) and uneven "same" padding."""
-
-    @staticmethod
-    def _pad_spec(before: int, after: int) -> tuple[int, ...]:
-        return (before, after, before, after)  # F.pad order: last dim first
 
     def __init__(
         self,
@@ -96,12 +104,9 @@ class Conv2DLayer(nn.Conv2d):
         bias: bool,
         activation: ActivationName,
     ) -> None:
-        before, after = padding
-        # Symmetric padding is the conv's own; an uneven pair is applied with F.pad in forward.
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride=stride, padding=before if before == after else 0, bias=bias
-        )
-        self._pad: tuple[int, ...] | None = None if before == after else self._pad_spec(before, after)
+        conv_padding, pad = _split_padding(padding, spatial_dims=2)  # an uneven pair is F.pad-ed in forward
+        super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=conv_padding, bias=bias)
+        self._pad = pad
         self.activation: ActivationName = activation
         self._act = activation_fn(activation, dim=1)
 
@@ -118,10 +123,6 @@ class Conv2DLayer(nn.Conv2d):
 class Conv1DLayer(nn.Conv1d):
     """A 1-D convolution over time on sequences laid out ``(N, T, F)`` (``F`` are the channels)."""
 
-    @staticmethod
-    def _pad_spec(before: int, after: int) -> tuple[int, ...]:
-        return (before, after)
-
     def __init__(
         self,
         in_channels: int,
@@ -133,12 +134,9 @@ class Conv1DLayer(nn.Conv1d):
         bias: bool,
         activation: ActivationName,
     ) -> None:
-        before, after = padding
-        # Symmetric padding is the conv's own; an uneven pair is applied with F.pad in forward.
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride=stride, padding=before if before == after else 0, bias=bias
-        )
-        self._pad: tuple[int, ...] | None = None if before == after else self._pad_spec(before, after)
+        conv_padding, pad = _split_padding(padding, spatial_dims=1)  # an uneven pair is F.pad-ed in forward
+        super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=conv_padding, bias=bias)
+        self._pad = pad
         self.activation: ActivationName = activation
         self._act = activation_fn(activation, dim=-1)
 
