@@ -8,6 +8,7 @@ The test server trains at most two runs at once (``LAYERLAB_MAX_CONCURRENT_RUNS=
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -50,7 +51,20 @@ def test_a_finished_run_replays_from_history_after_a_reload(page: Page, server_u
     page.screenshot(path=str(screenshot_dir / "replayed_after_reload.png"))
 
 
+def _wait_until_idle(http: httpx.Client, timeout_s: float = 60.0) -> None:
+    """Until no run of earlier tests holds a slot or a place in the queue."""
+    deadline = time.monotonic() + timeout_s
+    while any(r["status"] in ACTIVE for r in http.get("/api/runs").json()):
+        assert time.monotonic() < deadline, "runs of earlier tests are still active"
+        time.sleep(0.2)
+
+
+ACTIVE = {"queued", "running", "paused"}
+
+
 def test_a_third_run_waits_in_the_queue_then_starts(page: Page, server_url: str, screenshot_dir: Path) -> None:
+    with httpx.Client(base_url=server_url, timeout=10) as http:
+        _wait_until_idle(http)
     page.goto(server_url)
     _load_template(page, "Spiral")
     page.get_by_label("Epochs", exact=True).fill("1000")
