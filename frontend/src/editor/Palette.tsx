@@ -9,7 +9,7 @@ import { memo, useMemo, useState, type DragEvent } from 'react'
 import type { LayerInfo } from '../api/types'
 import { useEditorStore } from '../store/editorStore'
 import { CATEGORY_TITLES, DRAG_MIME, categoryRank } from './categories'
-import { bestMatch, matches } from './paletteSearch'
+import { bestMatch, LAYER_SEARCH_LABEL, matches } from './paletteSearch'
 
 export interface PaletteProps {
   /** Called after a node was added by click/keyboard (the editor scrolls it into view). */
@@ -21,7 +21,6 @@ function onDragStart(event: DragEvent<HTMLButtonElement>, layerType: string): vo
   event.dataTransfer.setData('text/plain', layerType)
   event.dataTransfer.effectAllowed = 'copy'
 }
-
 
 function PaletteView({ onAdded }: PaletteProps) {
   const layers = useEditorStore((s) => s.layers)
@@ -58,7 +57,7 @@ function PaletteView({ onAdded }: PaletteProps) {
         className="palette-search"
         type="search"
         placeholder="Search layers…"
-        aria-label="Search layers"
+        aria-label={LAYER_SEARCH_LABEL}
         value={query}
         onChange={(e) => setQuery(e.target.value)}
         onKeyDown={(e) => {

@@ -1,6 +1,9 @@
 /** The palette's search: which layers a query shows, and which one Enter adds. */
 import type { LayerInfo } from '../api/types'
 
+/** The search box's accessible name (the "/" shortcut finds the box by it). */
+export const LAYER_SEARCH_LABEL = 'Search layers'
+
 /** A layer is shown when the query is in its type, its category or its one-line description. */
 export function matches(layer: LayerInfo, query: string): boolean {
   if (!query) return true

@@ -6,6 +6,7 @@
  */
 import { useEffect } from 'react'
 import { useEditorStore } from '../store/editorStore'
+import { LAYER_SEARCH_LABEL } from './paletteSearch'
 
 function isTextTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false
@@ -14,7 +15,7 @@ function isTextTarget(target: EventTarget | null): boolean {
 }
 
 /** The palette's search box (see Palette.tsx). */
-export const LAYER_SEARCH_SELECTOR = 'input[aria-label="Search layers"]'
+const LAYER_SEARCH_SELECTOR = `input[aria-label="${LAYER_SEARCH_LABEL}"]`
 
 export function handleShortcut(event: KeyboardEvent): boolean {
   if (isTextTarget(event.target)) return false
