@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react'
 import type { ConfusionMatrixEvent } from '../api/events'
 import type { Data, Layout } from './plotly'
-import { baseConfig, baseLayout } from './plotly'
+import { baseConfig, baseLayout, loadPlotly } from './plotly'
 import type { RunView } from './reduceEvents'
 import { clearPlot, usePlot } from './usePlot'
 
@@ -78,6 +78,7 @@ export function ConfusionMatrix({ view }: ConfusionMatrixProps) {
         xaxis: { type: 'category', title: { text: 'predicted' }, side: 'bottom', automargin: true },
         yaxis: { type: 'category', title: { text: 'true' }, autorange: 'reversed', automargin: true },
       }
+      await loadPlotly(['heatmap']) // fetched with the first heatmap, not with the page
       await plotly.react(element, data, layout, baseConfig)
       element.dataset.split = event.split
       element.dataset.epoch = String(event.epoch ?? '')

@@ -8,7 +8,7 @@
 import { useEffect } from 'react'
 import type { DecisionBoundaryEvent } from '../api/events'
 import type { Data, Layout } from './plotly'
-import { baseConfig, baseLayout, CLASS_COLORS } from './plotly'
+import { baseConfig, baseLayout, CLASS_COLORS, loadPlotly } from './plotly'
 import type { RunView, Task } from './reduceEvents'
 import { clearPlot, usePlot } from './usePlot'
 
@@ -157,6 +157,7 @@ export function DecisionBoundary({ view, labels = null }: DecisionBoundaryProps)
         yaxis: { ...base.yaxis, range: [event.y_range[0], event.y_range[1]], scaleanchor: 'x', constrain: 'domain' },
         hovermode: 'closest',
       }
+      await loadPlotly(['heatmap']) // fetched with the first heatmap, not with the page
       await plotly.react(element, data, layout, baseConfig)
       element.dataset.epoch = String(event.epoch ?? '')
     })
