@@ -21,6 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from layerlab import __version__
+from layerlab.api.compression import ApiCompression
 from layerlab.api.handlers import install_handlers
 from layerlab.api.limits import BodySizeLimit
 from layerlab.api.routes import ROUTERS
@@ -83,7 +84,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None, *, job_target: str | None = None) -> FastAPI:
-    """Build the app: routes, error handlers, the body-size limit, CORS, the static page.
+    """Build the app: routes, error handlers, the body-size limit, API compression, CORS, the static page.
 
     Starts nothing: the lifespan does (so importing or building it for the OpenAPI
     schema is cheap). ``job_target`` (``"module:function"``) replaces the job the
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, *, job_target: str | None = Non
     app.state.store = app.state.writer = app.state.runner = None
     install_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(ApiCompression)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
