@@ -7,7 +7,10 @@
 # TORCH_SPEC the version range.
 
 # --- stage 1: the web page -------------------------------------------------------------
-FROM node:20-slim AS page
+# Node 22: plotly.js (the page builds its charts from plotly's parts) declares engines node>=22;
+# on node 20 `npm ci` only warns (EBADENGINE) and the build works. The build also writes
+# .br/.gz files beside each asset, which the server sends to browsers that accept them.
+FROM node:22-slim AS page
 WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
