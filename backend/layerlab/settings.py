@@ -7,13 +7,14 @@ name and value, e.g. ``LAYERLAB_DEVICE has value 'gpu'. Use one of: auto, cpu, c
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DeviceSetting = Literal["auto", "cpu", "cuda", "mps"]
 
@@ -46,7 +47,20 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Origins (scheme://host:port) whose pages may use the API besides its own: CORS for HTTP, and "
+            "the websocket Origin check. Comma-separated or a JSON list."
+        ),
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost"],
+        description=(
+            "Host names (without the port) the server answers to; any other Host header gets 400, which stops "
+            "DNS rebinding. '*' allows any. Comma-separated or a JSON list."
+        ),
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Concurrency: 0 means "one per GPU, or one per two CPU cores".
@@ -62,6 +76,16 @@ class Settings(BaseSettings):
         description=(
             "Most values per sample (no batch) in all layers' outputs summed, a guard against absurd graphs; "
             "the forward pass keeps them for backward (×4 bytes ×batch_size)."
+        ),
+    )
+    max_run_memory_mb: int = Field(
+        default=8192,
+        ge=16,
+        description=(
+            "Most memory (MiB) one run may need by the cost estimate: parameters, gradients, optimizer state, "
+            "one batch's activations, buffers and the data set. 8 GiB lets one run share a 16 GB machine (or a "
+            "12 GB GPU) with the server and the browser; the estimate leaves out short-lived working memory, "
+            "which can add a good part of the activations at the peak. Raise it on a bigger machine."
         ),
     )
     max_nodes: int = Field(default=200, ge=1)
@@ -80,12 +104,91 @@ class Settings(BaseSettings):
             "at most 4× step_events_per_s. 0: by time only."
         ),
     )
-    event_flush_interval_s: float = Field(default=0.25, gt=0, le=5)
+    group_commit_s: float = Field(
+        default=0.003,
+        ge=0,
+        le=1,
+        description="Events arriving within this long are committed together; none reaches a client before its commit.",
+    )
     subscriber_queue_size: int = Field(default=1000, ge=10)
+    max_ws_per_run: int = Field(default=1000, ge=1, description="Websocket connections one run may have at once.")
+    max_ws_per_client: int = Field(
+        default=50, ge=1, description="Websocket connections one client (X-Client-Id, else its address) may have."
+    )
+    replay_chunk_bytes: int = Field(
+        default=4_000_000, ge=10_000, description="About how many bytes of history one replay round trip reads."
+    )
+    max_events_response_bytes: int = Field(
+        default=32_000_000,
+        ge=10_000,
+        description="About the most bytes GET /api/runs/{id}/events returns at once (ask again with after=).",
+    )
+
+    # Storage failures.
+    storage_failure_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="How long storage may keep failing before the active runs end failed (storage_error).",
+    )
+    storage_retry_max_s: float = Field(default=2.0, gt=0, le=60, description="Longest wait between two write tries.")
+    sqlite_busy_timeout_s: float = Field(
+        default=5.0, gt=0, le=600, description="How long a SQLite write waits for a lock before it counts as failed."
+    )
+
+    # The watchdog.
+    worker_heartbeat_s: float = Field(default=1.0, gt=0, le=60, description="How often a worker says it is alive.")
+    worker_heartbeat_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A worker silent this long (no heartbeat) is ended; its run fails worker_unresponsive.",
+    )
+    stop_grace_s: float = Field(
+        default=1.5,
+        gt=0,
+        le=60,
+        description="How long a stop may take inside a batch, a download or an evaluation before the worker is ended.",
+    )
+    max_run_s: float = Field(
+        default=12 * 3600.0, ge=0, description="Longest a run may run (wall clock, seconds); 0: no limit."
+    )
+    max_pause_s: float = Field(
+        default=1800.0, ge=0, description="Longest a run may stay paused (it holds a worker); 0: no limit."
+    )
+    worker_memory_mb: int = Field(
+        default=0,
+        ge=0,
+        description="Data-memory limit of each worker process (MB); 0: 80 % of the machine's memory shared by the workers.",
+    )
     ws_compression: bool = Field(
         default=False,
         description="permessage-deflate on websockets: saves bandwidth, but costs CPU per client and message.",
     )
+
+    # Stored data.
+    max_projects_per_client: int = Field(default=500, ge=1, le=1_000_000, description="Projects one client may keep.")
+    max_project_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest project: bytes of its graph, data set and training as JSON."
+    )
+    run_retention_days: float = Field(
+        default=0, ge=0, description="Delete finished runs (and their events) older than this many days; 0: never."
+    )
+    run_retention_max_runs: int = Field(
+        default=0, ge=0, description="Keep at most this many finished runs, deleting the oldest first; 0: no limit."
+    )
+    run_retention_interval_s: float = Field(
+        default=3600, gt=0, description="How often the retention of finished runs is applied."
+    )
+
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        """``a,b`` or ``["a", "b"]`` from the environment; a list as it is."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @field_validator("home", "data_dir", "static_dir", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from layerlab.api.testing import TINY_GRAPH, ServerProcess
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "graphs"
 
 
 def test_valid_graph_reports_shapes_and_params(http: httpx.Client) -> None:
@@ -48,13 +51,14 @@ def test_output_size_mismatch_is_reported(http: httpx.Client) -> None:
     assert body["errors"][0]["node_id"] == "out"
 
 
-def test_malformed_json_is_422_with_a_clear_message(http: httpx.Client) -> None:
+def test_malformed_json_is_400_with_a_clear_message(http: httpx.Client) -> None:
     response = http.post(
         "/api/graphs/validate", content=b'{"graph": {"nodes": [}', headers={"content-type": "application/json"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     body = response.json()
-    assert body["errors"][0]["code"] == "malformed_json" and "not valid JSON" in body["detail"]
+    assert body["code"] == "malformed_json" and body["errors"][0]["code"] == "malformed_json"
+    assert "not valid JSON at character 21" in body["detail"]
 
 
 def test_unknown_field_names_its_path_and_node(http: httpx.Client) -> None:
@@ -186,3 +190,52 @@ def test_odd_bodies_are_4xx(http: httpx.Client, raw: bytes) -> None:
         response = http.post(path, content=raw, headers={"content-type": "application/json"})
         assert 400 <= response.status_code < 500, (path, raw, response.text)
         assert response.json()["detail"]
+
+
+# --- the cost estimate and the memory limit --------------------------------------------------
+
+#: Self-attention over 1,024 steps with dropout on a 2-D set: 3 × 8 heads × 1024² ≈ 25 M values per
+#: sample kept for backward, about 40 GB for a batch of 430 (the API test server allows 512).
+ATTENTION_GRAPH: dict[str, Any] = json.loads((FIXTURES / "attention_long.json").read_text())
+
+
+def test_validate_estimates_the_cost_for_the_training_settings(http: httpx.Client) -> None:
+    def cost(**training: Any) -> dict[str, Any]:
+        body = {"graph": TINY_GRAPH, "dataset": "circle", "training": training}
+        response = http.post("/api/graphs/validate", json=body)
+        assert response.status_code == 200 and response.json()["valid"] is True
+        estimate: dict[str, Any] = response.json()["cost"]
+        return estimate
+
+    small, big = cost(batch_size=16), cost(batch_size=64, optimizer="sgd", momentum=0.0)
+    assert small["batch_size"] == 16 and big["batch_size"] == 64
+    assert big["activations_bytes"] == 4 * small["activations_bytes"]
+    assert big["flops_per_step"] == 4 * small["flops_per_step"]
+    assert (
+        small["parameters_bytes"] == 4 * 42 and small["optimizer_bytes"] == 2 * 4 * 42 and big["optimizer_bytes"] == 0
+    )
+    assert small["data_bytes"] > 0  # circle's 500 points
+    assert small["complete"] is True and set(small["nodes"]) == {"in", "h", "out"}
+    assert small["nodes"]["h"]["params"] == 24
+    # without training settings: TrainConfig's defaults (batch 32, adam)
+    default = http.post("/api/graphs/validate", json={"graph": TINY_GRAPH, "dataset": "circle"}).json()["cost"]
+    assert default["batch_size"] == 32 and default["optimizer"] == "adam"
+
+
+def test_validate_reports_too_much_memory_on_the_costliest_node(http: httpx.Client) -> None:
+    body = {"graph": ATTENTION_GRAPH, "dataset": "circle", "training": {"batch_size": 430}}
+    response = http.post("/api/graphs/validate", json=body).json()
+    assert response["valid"] is False
+    [issue] = [e for e in response["errors"] if e["code"] == "too_much_memory"]
+    assert (issue["node_id"], issue["field"]) == ("attn", "num_heads")
+    assert "about 40 GB" in issue["message"] and "limit of 8.0 GB" in issue["message"]
+    assert "smaller batch size (now 430)" in issue["hint"]
+    assert response["cost"]["total_bytes"] > 40 * 2**30
+    small = http.post("/api/graphs/validate", json={**body, "training": {"batch_size": 8}}).json()
+    assert small["valid"] is True and small["cost"]["total_bytes"] < 8 * 2**30
+
+
+def test_validate_rejects_bad_training_settings_with_422(http: httpx.Client) -> None:
+    response = http.post("/api/graphs/validate", json={"graph": TINY_GRAPH, "training": {"batch_size": 0}})
+    assert response.status_code == 422
+    assert any(e["field"] == "training.batch_size" for e in response.json()["errors"])

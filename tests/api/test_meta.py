@@ -70,9 +70,18 @@ def test_root_without_a_built_page_says_how_to_build_it(http: httpx.Client) -> N
 def test_unknown_api_route_is_a_json_404(http: httpx.Client) -> None:
     response = http.get("/api/nothing-here")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not Found", "errors": []}
+    assert response.json() == {"detail": "Not Found", "code": "not_found", "errors": []}
 
 
 def test_wrong_method_is_405_in_the_error_shape(http: httpx.Client) -> None:
     response = http.put("/api/health")
     assert response.status_code == 405 and response.json()["errors"] == []
+    assert response.json()["code"] == "method_not_allowed" and response.headers["allow"] == "GET"
+
+
+def test_options_is_405_with_every_method_of_the_path_in_allow(http: httpx.Client) -> None:
+    # each method of a path is its own route: Allow lists them all, not just the first route's
+    assert http.options("/api/runs").headers["allow"] == "GET, POST"
+    assert http.options("/api/projects/nope").headers["allow"] == "DELETE, GET, PUT"
+    response = http.options("/api/runs/nope")
+    assert response.status_code == 405 and response.headers["allow"] == "DELETE, GET"

@@ -18,4 +18,5 @@ def test_committed_openapi_schema_matches_the_server() -> None:
 def test_generated_types_exist_for_every_schema_model() -> None:
     generated = (FRONTEND / "src" / "api" / "client" / "schema.d.ts").read_text()
     for name in openapi_schema()["components"]["schemas"]:
-        assert f"{name}:" in generated, f"{name} missing from the generated client: run `make client`"
+        # names with a '-' (a model whose input and output schemas differ: RunRequest-Input) are quoted
+        assert f"{name}:" in generated or f'"{name}":' in generated, f"{name} missing: run `make client`"

@@ -27,7 +27,7 @@ def test_project_crud(http: httpx.Client) -> None:
 
 
 def test_unknown_project_is_404(http: httpx.Client) -> None:
-    assert http.get("/api/projects/nope").json() == {"detail": 'No project "nope".', "errors": []}
+    assert http.get("/api/projects/nope").json() == {"detail": 'No project "nope".', "code": "not_found", "errors": []}
     assert http.put("/api/projects/nope", json={"name": "x", "graph": TINY_GRAPH}).status_code == 404
     assert http.delete("/api/projects/nope").status_code == 404
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -214,7 +215,7 @@ def test_unknown_run_is_404_everywhere(http: httpx.Client) -> None:
     ]:
         response = http.request(method, path)
         assert response.status_code == 404, (method, path)
-        assert response.json() == {"detail": 'No run "nope".', "errors": []}
+        assert response.json() == {"detail": 'No run "nope".', "code": "not_found", "errors": []}
     response = http.post("/api/runs/nope/learning_rate", json={"learning_rate": 0.1})
     assert response.status_code == 404
 
@@ -223,3 +224,16 @@ def test_bad_query_parameters_are_422(http: httpx.Client) -> None:
     response = http.get("/api/runs/nope/events", params={"after": "x"})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "after"
     assert http.get("/api/runs", params={"limit": 0}).status_code == 422
+
+
+def test_a_run_that_would_need_40_gb_is_422_naming_the_node(http: httpx.Client) -> None:
+    # self-attention over 1,024 steps: ≈ 25 M values per sample kept for backward, ×430 ≈ 40 GB
+    graph = json.loads(
+        (Path(__file__).resolve().parents[1] / "fixtures" / "graphs" / "attention_long.json").read_text()
+    )
+    response = http.post("/api/runs", json=run_body(graph=graph, batch_size=430))
+    assert response.status_code == 422
+    [issue] = [e for e in response.json()["errors"] if e["code"] == "too_much_memory"]
+    assert (issue["node_id"], issue["field"]) == ("attn", "num_heads")
+    assert "about 40 GB" in issue["message"] and "limit of 8.0 GB" in issue["message"]
+    assert issue["hint"] and "batch size" in issue["hint"]

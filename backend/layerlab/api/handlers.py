@@ -1,10 +1,17 @@
-"""Exception handlers: every error answer is ``{"detail": "<plain message>", "errors": [GraphIssue…]}``.
+"""Exception handlers: every error answer is ``{"detail", "code", "errors": [GraphIssue…]}``.
 
-* :class:`ApiError` (raised by routes) → its status, message and issues;
-* request validation (pydantic) → 422, one issue per problem, ``field`` the dotted path
-  inside the body (``training.batch_size``, ``graph.nodes[2].params.units``) and
-  ``node_id`` when the problem is inside a node; malformed JSON → 422 ``malformed_json``;
-* Starlette's HTTP errors (unknown route 404, wrong method 405) → the same shape;
+``detail`` is one plain sentence, ``code`` a stable string for the answer as a whole
+(:data:`STATUS_CODES` by default: ``not_found``, ``invalid_request`` …) and ``errors``
+the issues behind it, each with its own stable code (may be empty).
+
+* :class:`ApiError` (raised by routes) → its status, code, message and issues;
+* a body that is not JSON at all (bad syntax, bad encoding) → 400 ``malformed_json``;
+  a body sent with another media type → 415 ``unsupported_media_type``; JSON that does
+  not fit the model → 422, one issue per problem, ``field`` the dotted path inside the
+  body (``training.batch_size``, ``graph.nodes[2].params.units``) and ``node_id`` when
+  the problem is inside a node;
+* Starlette's HTTP errors (unknown route 404, wrong method 405 with an ``Allow`` header
+  listing every method of the path) → the same shape;
 * anything else → 500 with a generic message; the traceback goes to the log only.
 """
 
@@ -18,10 +25,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from layerlab.errors import GraphIssue
 
-__all__ = ["ApiError", "error_body", "install_handlers", "issues_from_validation", "summarize"]
+__all__ = [
+    "ApiError",
+    "STATUS_CODES",
+    "allowed_methods",
+    "app_routes",
+    "error_body",
+    "install_handlers",
+    "issues_from_validation",
+    "summarize",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -33,19 +50,46 @@ _CODES = {
 }
 
 
-class ApiError(Exception):
-    """An error answer a route gives on purpose (4xx), with the issues behind it."""
+#: The ``code`` of an error answer when its raiser names none, by HTTP status.
+STATUS_CODES: dict[int, str] = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
 
-    def __init__(self, status_code: int, detail: str, errors: Sequence[GraphIssue] = ()) -> None:
+
+class ApiError(Exception):
+    """An error answer a route gives on purpose (4xx), with the issues behind it.
+
+    ``code`` is the stable code of the answer; by default the one of its status
+    (:data:`STATUS_CODES`), e.g. ``ApiError(404, 'No run "x".')`` answers ``code: not_found``.
+    """
+
+    def __init__(
+        self, status_code: int, detail: str, errors: Sequence[GraphIssue] = (), *, code: str | None = None
+    ) -> None:
         super().__init__(detail)
         self.status_code = status_code
         self.detail = detail
         self.errors = list(errors)
+        self.code = code or STATUS_CODES.get(status_code, "error")
 
 
-def error_body(detail: str, errors: Sequence[GraphIssue] = ()) -> dict[str, Any]:
-    """The JSON body of an error answer."""
-    return {"detail": detail, "errors": [issue.model_dump() for issue in errors]}
+def error_body(detail: str, errors: Sequence[GraphIssue] = (), *, code: str) -> dict[str, Any]:
+    """The JSON body of an error answer.
+
+    >>> error_body("No run \"x\".", code="not_found")
+    {'detail': 'No run "x".', 'code': 'not_found', 'errors': []}
+    """
+    return {"detail": detail, "code": code, "errors": [issue.model_dump() for issue in errors]}
 
 
 def summarize(errors: Sequence[GraphIssue], fallback: str) -> str:
@@ -100,15 +144,8 @@ def issues_from_validation(errors: Sequence[Any], body: Any = None) -> list[Grap
         code = _CODES.get(kind, "invalid_value")
         if code == "malformed_json":
             reason = (error.get("ctx") or {}).get("error") or error.get("msg", "")
-            position = loc[1] if len(loc) > 1 else None
-            where = f" at character {position}" if isinstance(position, int) else ""
-            issues.append(
-                GraphIssue(
-                    code=code,
-                    message=f"The request body is not valid JSON{where}: {reason}.",
-                    hint="Send a JSON object with Content-Type: application/json.",
-                )
-            )
+            position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+            issues.append(_malformed_json(str(reason), position))
             continue
         field = _field_path(loc)
         if code == "unknown_field":
@@ -124,27 +161,100 @@ def issues_from_validation(errors: Sequence[Any], body: Any = None) -> list[Grap
     return issues
 
 
+def app_routes(app: FastAPI) -> list[Any]:
+    """Every route of the app, those of included routers too, each with its full path.
+
+    FastAPI ≥ 0.150 keeps included routers as one entry each (``iter_route_contexts``
+    flattens them); older versions copy their routes into ``app.routes``.
+    """
+    try:
+        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # pragma: no cover - older FastAPI
+        return list(app.routes)
+    return list(iter_route_contexts(app.routes))
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the app answers on this request's path, sorted (``HEAD`` comes with ``GET``).
+
+    The methods of the routes whose path matches; where none does but the static page is
+    mounted over the path, ``GET`` and ``HEAD``.
+    """
+    methods: set[str] = set()
+    mounted = False
+    scope = dict(request.scope)
+    for route in app_routes(request.app):
+        match, _child = route.matches(scope)
+        if match == Match.NONE:
+            continue
+        if isinstance(getattr(route, "original_route", route), Mount):
+            mounted = True
+        else:
+            methods |= set(getattr(route, "methods", None) or ())
+    if not methods and mounted:
+        methods = {"GET", "HEAD"}
+    return sorted(methods)
+
+
+def _malformed_json(reason: str, position: int | None = None) -> GraphIssue:
+    where = f" at character {position}" if position is not None else ""
+    return GraphIssue(
+        code="malformed_json",
+        message=f"The request body is not valid JSON{where}: {reason}.",
+        hint="Send a JSON object with Content-Type: application/json.",
+    )
+
+
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(error_body(exc.detail, exc.errors), status_code=exc.status_code)
+    return JSONResponse(error_body(exc.detail, exc.errors, code=exc.code), status_code=exc.status_code)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    issues = issues_from_validation(exc.errors(), exc.body)
-    return JSONResponse(error_body(summarize(issues, "The request is invalid."), issues), status_code=422)
+    errors = exc.errors()
+    issues = issues_from_validation(errors, exc.body)
+    if any(issue.code == "malformed_json" for issue in issues):
+        malformed = [issue for issue in issues if issue.code == "malformed_json"]
+        return JSONResponse(error_body(malformed[0].message, malformed, code="malformed_json"), status_code=400)
+    if isinstance(exc.body, bytes) and any(tuple(error.get("loc", ())) == ("body",) for error in errors):
+        # FastAPI leaves the body as bytes when its Content-Type is not JSON (or missing).
+        issue = GraphIssue(
+            code="unsupported_media_type",
+            message="The request body must be JSON.",
+            field="Content-Type",
+            hint="Send it with Content-Type: application/json.",
+        )
+        return JSONResponse(error_body(issue.message, [issue], code=issue.code), status_code=415)
+    return JSONResponse(
+        error_body(summarize(issues, "The request is invalid."), issues, code="invalid_request"), status_code=422
+    )
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # FastAPI's answer to a body it cannot decode at all (e.g. not UTF-8): a malformed body like any other.
+        issue = _malformed_json(str(exc.__cause__).rstrip("."))
+        return JSONResponse(error_body(issue.message, [issue], code="malformed_json"), status_code=400)
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+        methods = headers["Allow"]
+        detail = f"{request.method} is not allowed on {request.url.path}; it answers {methods}."
+        return JSONResponse(error_body(detail, code="method_not_allowed"), status_code=405, headers=headers)
     detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
-    return JSONResponse(error_body(detail), status_code=exc.status_code, headers=exc.headers)
+    code = STATUS_CODES.get(exc.status_code, "error")
+    return JSONResponse(error_body(detail, code=code), status_code=exc.status_code, headers=headers or None)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(
-        error_body("Internal server error: something went wrong on our side; it has been logged."), status_code=500
+        error_body(
+            "Internal server error: something went wrong on our side; it has been logged.", code="internal_error"
+        ),
+        status_code=500,
     )
 
 

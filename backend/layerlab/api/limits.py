@@ -34,7 +34,7 @@ class BodySizeLimit:
 
     def _message(self) -> bytes:
         detail = f"The request body is larger than this server accepts ({self.max_bytes} bytes)."
-        return json.dumps({"detail": detail, "errors": []}).encode()
+        return json.dumps({"detail": detail, "code": "body_too_large", "errors": []}).encode()
 
     async def _reject(self, send: Send) -> None:
         body = self._message()

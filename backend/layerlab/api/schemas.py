@@ -7,12 +7,13 @@ since the epoch (``float``), like every event's ``time``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from layerlab.datasets.base import DatasetRef
+from layerlab.datasets.base import DatasetRef, DatasetRefOrName
 from layerlab.errors import GraphIssue
+from layerlab.graph.cost import CostEstimate
 from layerlab.graph.spec import GraphSpec
 from layerlab.training.config import TrainConfig
 from layerlab.training.events import ClassMetrics, RunState
@@ -28,6 +29,7 @@ __all__ = [
     "NodeInfo",
     "Project",
     "ProjectIn",
+    "ProjectSummary",
     "RunCreated",
     "RunDetail",
     "RunErrorInfo",
@@ -39,18 +41,30 @@ __all__ = [
 
 
 class ErrorResponse(BaseModel):
-    """The body of every 4xx/5xx answer: a plain message and the issues behind it (may be empty)."""
+    """The body of every 4xx/5xx answer: a plain message, a stable code, and the issues behind it (may be empty)."""
 
-    detail: str
-    errors: list[GraphIssue] = Field(default_factory=list)
+    detail: str = Field(description="What went wrong, in one plain sentence (for people; never match on it).")
+    code: str = Field(
+        description=(
+            "What went wrong, as a stable code: not_found, invalid_request, malformed_json, body_too_large, "
+            "unsupported_media_type, host_not_allowed, origin_not_allowed, conflict, too_many_requests, "
+            "too_many_projects, project_too_large, unavailable, method_not_allowed, internal_error."
+        )
+    )
+    errors: list[GraphIssue] = Field(
+        description="The problems behind it, each naming the node and field; may be empty."
+    )
 
 
 class Health(BaseModel):
-    """``GET /api/health``."""
+    """``GET /api/health``: ``ok``, or ``degraded`` with the reason (storage failing, no worker running)."""
 
-    status: str = "ok"
+    status: Literal["ok", "degraded"] = "ok"
     version: str
     device: str = Field(description="The default training device, e.g. cpu or cuda:0.")
+    reason: str | None = Field(default=None, description="What is wrong, in plain words, when degraded.")
+    hint: str | None = Field(default=None, description="What to do about it, when degraded.")
+    pending_events: int = Field(default=0, description="Events recorded in memory that storage has not accepted yet.")
 
 
 class LayerInputs(BaseModel):
@@ -76,12 +90,17 @@ class LayerInfo(BaseModel):
 
 
 class ValidateRequest(BaseModel):
-    """``POST /api/graphs/validate``: a graph and (optionally) the data set it will train on."""
+    """``POST /api/graphs/validate``: a graph and (optionally) the data set and training it is for."""
 
     model_config = ConfigDict(extra="forbid")
 
     graph: GraphSpec
-    dataset: DatasetRef | None = None
+    dataset: DatasetRefOrName | None = None
+    training: TrainConfig | None = Field(
+        default=None,
+        description="How it will train (batch size, optimizer, mixed precision…), for the cost estimate; "
+        "default: TrainConfig's defaults.",
+    )
 
     @field_validator("dataset", mode="before")
     @classmethod
@@ -104,6 +123,9 @@ class ValidateResponse(BaseModel):
     nodes: dict[str, NodeInfo]
     total_params: int
     input_shape: list[int] | None = None
+    cost: CostEstimate | None = Field(
+        default=None, description="Estimated memory and FLOPs of one training step (None while no shape is known)."
+    )
 
 
 class RunCreated(BaseModel):
@@ -127,7 +149,7 @@ class ControlResponse(BaseModel):
 class LearningRateBody(BaseModel):
     """``POST /api/runs/{id}/learning_rate``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     learning_rate: float = Field(gt=0.0, le=10.0)
 
@@ -175,19 +197,18 @@ class RunDetail(RunSummary):
 
 
 class ProjectIn(BaseModel):
-    """Body of ``POST /api/projects`` and ``PUT /api/projects/{id}``."""
+    """Body of ``POST /api/projects`` and ``PUT /api/projects/{id}``.
 
-    model_config = ConfigDict(extra="forbid")
+    The graph is kept as drawn (a design may be saved before it is valid), within the
+    server's ``max_nodes`` and ``max_project_bytes``.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(min_length=1, max_length=200)
     graph: GraphSpec
-    dataset: DatasetRef | None = None
+    dataset: DatasetRefOrName | None = None
     training: TrainConfig | None = None
-
-    @field_validator("dataset", mode="before")
-    @classmethod
-    def _name_only(cls, value: object) -> object:
-        return {"name": value} if isinstance(value, str) else value
 
 
 class Project(ProjectIn):
@@ -196,5 +217,16 @@ class Project(ProjectIn):
     model_config = ConfigDict(extra="forbid")
 
     id: str
+    created_at: float
+    updated_at: float
+
+
+class ProjectSummary(BaseModel):
+    """One entry of ``GET /api/projects``: the project without its graph and training (open it to get them)."""
+
+    id: str
+    name: str
+    dataset: DatasetRef | None = None
+    node_count: int = Field(description="Nodes in its graph.")
     created_at: float
     updated_at: float

@@ -6,7 +6,7 @@
 ``dataset_unavailable`` and ``dataset_corrupt``.
 """
 
-from layerlab.datasets.base import DatasetInfo, DatasetRef, DatasetSplits, Split, Task
+from layerlab.datasets.base import DatasetInfo, DatasetRef, DatasetRefOrName, DatasetSplits, Split, Task
 from layerlab.datasets.images import clear_image_cache
 from layerlab.datasets.registry import (
     check_dataset_params,
@@ -19,6 +19,7 @@ from layerlab.datasets.registry import (
 __all__ = [
     "DatasetInfo",
     "DatasetRef",
+    "DatasetRefOrName",
     "DatasetSplits",
     "Split",
     "Task",

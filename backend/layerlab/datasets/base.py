@@ -9,12 +9,12 @@ classification, ``float32`` of shape ``(N, k)`` for regression). Images are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
-__all__ = ["DatasetInfo", "DatasetRef", "DatasetSplits", "Split", "Task"]
+__all__ = ["DatasetInfo", "DatasetRef", "DatasetRefOrName", "DatasetSplits", "Split", "Task"]
 
 Task = Literal["classification", "regression"]
 DatasetParam = int | float | str | bool
@@ -32,6 +32,21 @@ class DatasetRef(BaseModel):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+
+def _name_only(value: object) -> object:
+    return {"name": value} if isinstance(value, str) else value
+
+
+#: A data set in a request body: a :class:`DatasetRef`, or just its name (``"mnist"`` reads as
+#: ``{"name": "mnist"}``). The OpenAPI document of a request says it accepts either.
+DatasetRefOrName = Annotated[
+    DatasetRef,
+    BeforeValidator(
+        _name_only,
+        json_schema_input_type=DatasetRef | Annotated[str, StringConstraints(min_length=1, max_length=200)],
+    ),
+]
 
 
 class DatasetInfo(BaseModel):

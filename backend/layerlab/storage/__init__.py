@@ -6,15 +6,20 @@ and upgraded by Alembic (:func:`migrate`) at start-up.
 """
 
 from layerlab.storage.database import create_database_engine, migrate
-from layerlab.storage.store import EventRecord, ProjectRow, RunRow, RunStore
+from layerlab.storage.retention import RetentionPolicy, keep_pruned, prune_finished_runs
+from layerlab.storage.store import EventRecord, ProjectRow, ProjectSummaryRow, RunRow, RunStore
 from layerlab.storage.writer import EventWriter
 
 __all__ = [
     "EventRecord",
     "EventWriter",
     "ProjectRow",
+    "ProjectSummaryRow",
+    "RetentionPolicy",
     "RunRow",
     "RunStore",
     "create_database_engine",
+    "keep_pruned",
     "migrate",
+    "prune_finished_runs",
 ]

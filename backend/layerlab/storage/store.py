@@ -20,7 +20,7 @@ from sqlalchemy import Engine, RowMapping, delete, func, insert, select, update
 from layerlab.storage.database import create_database_engine, migrate
 from layerlab.storage.tables import events, projects, runs
 
-__all__ = ["EventRecord", "ProjectRow", "RunRow", "RunStore"]
+__all__ = ["EventRecord", "ProjectRow", "ProjectSummaryRow", "RunRow", "RunStore"]
 
 JsonDict = dict[str, Any]
 
@@ -58,7 +58,10 @@ class RunRow:
 
 @dataclass
 class ProjectRow:
-    """One saved project; ``graph``/``dataset``/``training`` are the decoded JSON documents."""
+    """One saved project; ``graph``/``dataset``/``training`` are the decoded JSON documents.
+
+    ``client_id`` is who saved it first (the per-client project limit counts it).
+    """
 
     id: str
     name: str
@@ -67,6 +70,25 @@ class ProjectRow:
     updated_at: float
     dataset: JsonDict | None = None
     training: JsonDict | None = None
+    client_id: str | None = None
+
+    @property
+    def node_count(self) -> int:
+        """How many nodes its graph has."""
+        nodes = self.graph.get("nodes")
+        return len(nodes) if isinstance(nodes, list) else 0
+
+
+@dataclass(frozen=True)
+class ProjectSummaryRow:
+    """A project as the project list shows it: no graph or training (read without their JSON)."""
+
+    id: str
+    name: str
+    node_count: int
+    created_at: float
+    updated_at: float
+    dataset: JsonDict | None = None
 
 
 _JSON_COLUMNS = {"latest": "latest_json", "final": "final_json", "error": "error_json"}
@@ -80,7 +102,7 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def _row_to_run(row: RowMapping) -> RunRow:
+def _row_to_run(row: Mapping[Any, Any]) -> RunRow:
     return RunRow(
         id=row["id"],
         name=row["name"],
@@ -109,7 +131,12 @@ def _row_to_project(row: RowMapping) -> ProjectRow:
         training=_loads(row["training_json"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        client_id=row["client_id"],
     )
+
+
+#: The columns of ``runs`` a run list needs: all but the request (the biggest by far).
+_RUN_SUMMARY_COLUMNS = [column for column in runs.c if column.name != "request_json"]
 
 
 def run_columns(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -136,9 +163,9 @@ class RunStore:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> RunStore:
-        """Open (and migrate) the database at ``url``."""
-        engine = create_database_engine(url)
+    def open(cls, url: str, *, busy_timeout_s: float = 30.0) -> RunStore:
+        """Open (and migrate) the database at ``url`` (a SQLite write waits ``busy_timeout_s`` for a lock)."""
+        engine = create_database_engine(url, busy_timeout_s=busy_timeout_s)
         migrate(engine)
         return cls(engine)
 
@@ -177,10 +204,30 @@ class RunStore:
         return None if row is None else _row_to_run(row)
 
     def list_runs(self, limit: int = 1000) -> list[RunRow]:
-        """Runs, newest first."""
+        """Runs, newest first, each with its request."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(runs).order_by(runs.c.created_at.desc()).limit(limit)).mappings().all()
         return [_row_to_run(row) for row in rows]
+
+    def list_run_summaries(self, limit: int = 100, offset: int = 0) -> tuple[list[RunRow], int]:
+        """A page of runs, newest first, without reading their requests; and how many runs there are.
+
+        The rows' ``request_json`` is ``""`` (never read): use :meth:`get_run` for one run's request.
+
+        >>> store = RunStore.open("sqlite://")
+        >>> store.list_run_summaries(limit=10)
+        ([], 0)
+        """
+        query = (
+            select(*_RUN_SUMMARY_COLUMNS)
+            .order_by(runs.c.created_at.desc(), runs.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+            total = int(conn.execute(select(func.count()).select_from(runs)).scalar() or 0)
+        return [_row_to_run({**row, "request_json": ""}) for row in rows], total
 
     def update_run(self, run_id: str, **values: Any) -> None:
         """Set columns of one run (``latest``/``final``/``error`` are JSON-encoded)."""
@@ -213,15 +260,35 @@ class RunStore:
                 if values:
                     conn.execute(update(runs).where(runs.c.id == run_id).values(**run_columns(values)))
 
-    def events_after(self, run_id: str, after: int = 0, limit: int | None = None) -> list[tuple[int, str, str]]:
-        """``(seq, type, payload)`` of the recorded events with ``seq > after``, ordered by seq."""
+    def events_after(
+        self, run_id: str, after: int = 0, limit: int | None = None, max_bytes: int | None = None
+    ) -> list[tuple[int, str, str]]:
+        """``(seq, type, payload)`` of the recorded events with ``seq > after``, ordered by seq.
+
+        At most ``limit`` events and, when ``max_bytes`` is given, about that many bytes of
+        payload (the event that crosses it is the last one; at least one event is returned
+        when there is one): a caller asks again with ``after`` = the last seq it got. The
+        rows are streamed from the database, so memory stays bounded by ``max_bytes`` too.
+        """
         query = select(events.c.seq, events.c.type, events.c.payload).where(
             events.c.run_id == run_id, events.c.seq > after
         )
         query = query.order_by(events.c.seq)
         if limit is not None:
             query = query.limit(limit)
+        rows: list[tuple[int, str, str]] = []
+        total = 0
         with self.engine.connect() as conn:
+            if conn.dialect.name != "sqlite":
+                # A server-side cursor (PostgreSQL): the driver would otherwise load every row at once.
+                result = conn.execution_options(stream_results=True, max_row_buffer=500).execute(query)
+                for seq, event_type, payload in result:
+                    rows.append((seq, event_type, payload))
+                    total += len(payload)
+                    if max_bytes is not None and total >= max_bytes:
+                        break
+                result.close()
+                return rows
             # The hot path of every replay: run the compiled statement on the DB-API cursor and
             # keep its plain tuples (SQLAlchemy Row objects would double the cost of 100k rows).
             compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
@@ -230,10 +297,33 @@ class RunStore:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
                 cursor.execute(str(compiled), args)
-                rows: list[tuple[int, str, str]] = cursor.fetchall()
+                if max_bytes is None:
+                    rows = cursor.fetchall()
+                else:
+                    while total < max_bytes:
+                        some: list[tuple[int, str, str]] = cursor.fetchmany(256)
+                        if not some:
+                            break
+                        for row in some:
+                            rows.append(row)
+                            total += len(row[2])
+                            if total >= max_bytes:
+                                break
             finally:
                 cursor.close()
         return rows
+
+    def last_event(self, run_id: str) -> tuple[int, str, str] | None:
+        """``(seq, type, payload)`` of the run's newest recorded event, or None."""
+        query = (
+            select(events.c.seq, events.c.type, events.c.payload)
+            .where(events.c.run_id == run_id)
+            .order_by(events.c.seq.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
 
     def max_seq(self, run_id: str) -> int:
         """The highest recorded seq of a run (0 when it has none)."""
@@ -254,8 +344,48 @@ class RunStore:
                     training_json=_dumps(project.training),
                     created_at=project.created_at,
                     updated_at=project.updated_at,
+                    client_id=project.client_id,
+                    node_count=project.node_count,
                 )
             )
+
+    def count_projects(self, client_id: str | None = None) -> int:
+        """How many projects there are (saved by ``client_id`` when given)."""
+        query = select(func.count()).select_from(projects)
+        if client_id is not None:
+            query = query.where(projects.c.client_id == client_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def list_project_summaries(self, limit: int = 100, offset: int = 0) -> tuple[list[ProjectSummaryRow], int]:
+        """A page of projects, most recently updated first, without their graphs; and how many there are.
+
+        >>> store = RunStore.open("sqlite://")
+        >>> store.list_project_summaries()
+        ([], 0)
+        """
+        columns = [projects.c[name] for name in ("id", "name", "node_count", "created_at", "updated_at")]
+        query = (
+            select(*columns, projects.c.dataset_json)
+            .order_by(projects.c.updated_at.desc(), projects.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+            total = int(conn.execute(select(func.count()).select_from(projects)).scalar() or 0)
+        summaries = [
+            ProjectSummaryRow(
+                id=row["id"],
+                name=row["name"],
+                node_count=row["node_count"],
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
+                dataset=_loads(row["dataset_json"]),
+            )
+            for row in rows
+        ]
+        return summaries, total
 
     def get_project(self, project_id: str) -> ProjectRow | None:
         """The project, or None."""
@@ -281,6 +411,7 @@ class RunStore:
                     dataset_json=_dumps(project.dataset),
                     training_json=_dumps(project.training),
                     updated_at=project.updated_at,
+                    node_count=project.node_count,
                 )
             )
         return bool(result.rowcount)

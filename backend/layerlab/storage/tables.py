@@ -36,6 +36,7 @@ runs = Table(
     Column("client_id", String(200), nullable=True),
     Index("ix_runs_status", "status"),
     Index("ix_runs_created_at", "created_at"),
+    Index("ix_runs_finished_at", "finished_at"),
 )
 
 events = Table(
@@ -57,4 +58,8 @@ projects = Table(
     Column("training_json", Text, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("client_id", String(200), nullable=True),
+    Column("node_count", Integer, nullable=False, default=0),
+    Index("ix_projects_client_id", "client_id"),
+    Index("ix_projects_updated_at", "updated_at"),
 )

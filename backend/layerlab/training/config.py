@@ -1,14 +1,15 @@
 """TrainConfig: how a run trains (the ``training`` object of ``POST /api/runs``).
 
 Unknown keys are rejected so a typo (``learning_rat``) is a 422 naming the field,
-never silently ignored. Defaults suit a first MLP on a small data set.
+never silently ignored; values are taken only as the types the schema says (strict: ``0``
+is not a boolean, ``"3"`` not an integer). Defaults suit a first MLP on a small data set.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["EarlyStoppingConfig", "LossName", "OptimizerName", "ScheduleName", "TrainConfig"]
 
@@ -17,21 +18,39 @@ LossName = Literal["auto", "cross_entropy", "binary_cross_entropy", "mse", "mae"
 ScheduleName = Literal["constant", "step", "cosine"]
 
 
+def _integral(value: object) -> object:
+    """``3.0`` as ``3``: JSON (and JSON Schema) count a number without a fraction as an integer."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class EarlyStoppingConfig(BaseModel):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     monitor: Literal["val_loss", "val_accuracy", "loss", "accuracy"] = "val_loss"
     patience: int = Field(default=3, ge=1, le=1000)
     min_delta: float = Field(default=0.0, ge=0.0)
     restore_best_weights: bool = True
 
+    _integers = field_validator("patience", mode="before")(_integral)
+
 
 class TrainConfig(BaseModel):
     """Everything about how a run trains, with ranges that become the page's form limits."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        # The schema says what _nesterov_needs_momentum checks: nesterov only with sgd and momentum > 0.
+        json_schema_extra={
+            "if": {"properties": {"nesterov": {"const": True}}, "required": ["nesterov"]},
+            "then": {
+                "properties": {"optimizer": {"const": "sgd"}, "momentum": {"exclusiveMinimum": 0}},
+                "required": ["optimizer"],
+            },
+        },
+    )
 
     epochs: int = Field(default=10, ge=1, le=100_000, description="Passes over the training split.")
     batch_size: int = Field(default=32, ge=1, le=1_000_000, description="Samples per training step.")
@@ -65,6 +84,10 @@ class TrainConfig(BaseModel):
         default=None, ge=1, description="Stop after this many batches in all (for quick tries)."
     )
     boundary_resolution: int = Field(default=60, ge=10, le=200, description="Grid size of the decision-boundary view.")
+
+    _integers = field_validator(
+        "epochs", "batch_size", "step_size", "seed", "max_steps", "boundary_resolution", mode="before"
+    )(_integral)
 
     @model_validator(mode="after")
     def _nesterov_needs_momentum(self) -> TrainConfig:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from layerlab.datasets.base import DatasetRef
+from layerlab.datasets.base import DatasetRefOrName
 from layerlab.graph.spec import GraphSpec
 from layerlab.training.config import TrainConfig
 
@@ -17,11 +17,6 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     graph: GraphSpec
-    dataset: DatasetRef
+    dataset: DatasetRefOrName
     training: TrainConfig = Field(default_factory=TrainConfig)
     name: str | None = Field(default=None, max_length=200, description="A label for the run list.")
-
-    @field_validator("dataset", mode="before")
-    @classmethod
-    def _name_only(cls, value: object) -> object:
-        return {"name": value} if isinstance(value, str) else value

@@ -13,7 +13,9 @@ import type {
   LayerInfo,
   Project,
   ProjectCreate,
+  ProjectSummary,
   Template,
+  TrainConfig,
   ValidateResponse,
 } from './types'
 
@@ -66,11 +68,20 @@ export const getLayers = (signal?: AbortSignal) => requestJson<LayerInfo[]>('GET
 export const getDatasets = (signal?: AbortSignal) => requestJson<DatasetInfo[]>('GET', '/api/datasets', undefined, signal)
 export const getTemplates = (signal?: AbortSignal) => requestJson<Template[]>('GET', '/api/templates', undefined, signal)
 
-/** `POST /api/graphs/validate`: 200 with every problem listed, for any well-formed body. */
-export const validateGraph = (graph: GraphSpec, dataset: DatasetRef | null, signal?: AbortSignal) =>
-  requestJson<ValidateResponse>('POST', '/api/graphs/validate', { graph, dataset }, signal)
+/**
+ * `POST /api/graphs/validate`: 200 with every problem listed, for any well-formed body; with
+ * `training`, the cost estimate (and its memory limit) is for those settings.
+ */
+export const validateGraph = (
+  graph: GraphSpec,
+  dataset: DatasetRef | null,
+  signal?: AbortSignal,
+  training?: TrainConfig | null,
+) => requestJson<ValidateResponse>('POST', '/api/graphs/validate', training ? { graph, dataset, training } : { graph, dataset }, signal)
 
-export const listProjects = () => requestJson<Project[]>('GET', '/api/projects')
+/** A page of `GET /api/projects`: most recently updated first, without graphs (open one with `getProject`). */
+export const listProjects = (offset = 0, limit = 50) =>
+  requestJson<ProjectSummary[]>('GET', `/api/projects?offset=${offset}&limit=${limit}`)
 export const getProject = (id: string) => requestJson<Project>('GET', `/api/projects/${encodeURIComponent(id)}`)
 export const createProject = (body: ProjectCreate) => requestJson<Project>('POST', '/api/projects', body)
 export const updateProject = (id: string, body: ProjectCreate) =>

@@ -13,8 +13,8 @@ import { requestJson as request } from './http'
 
 type Schemas = components['schemas']
 
-/** The body of `POST /api/runs`. */
-export type RunRequest = Schemas['RunRequest']
+/** The body of `POST /api/runs` (its input form: `dataset` may also be a bare name). */
+export type RunRequest = Schemas['RunRequest-Input']
 /** Why a run failed (or was interrupted). */
 export type RunError = Schemas['RunErrorInfo']
 /** One entry of `GET /api/runs`; times in seconds since the epoch. */

@@ -19,6 +19,8 @@ export type NodeReport = Schemas['NodeInfo']
 /** `POST /api/graphs/validate`. */
 export type ValidateRequest = Schemas['ValidateRequest']
 export type ValidateResponse = Schemas['ValidateResponse']
+/** The estimate of one training step's memory and FLOPs in a validation answer. */
+export type CostEstimate = Schemas['CostEstimate']
 
 /** One entry of `GET /api/layers` (the palette). */
 export type LayerInfo = Schemas['LayerInfo']
@@ -32,7 +34,11 @@ export type TrainConfig = Schemas['TrainConfig']
 export type Template = Schemas['Template']
 export type Project = Schemas['Project']
 export type ProjectCreate = Schemas['ProjectIn']
-/** Every 4xx body: `{"detail", "errors": [GraphIssue…]}`. */
+/** One entry of `GET /api/projects` (no graph: open the project to get it). */
+export type ProjectSummary = Schemas['ProjectSummary']
+/** `GET /api/health`: `ok`, or `degraded` with the reason. */
+export type Health = Schemas['Health']
+/** Every 4xx body: `{"detail", "code", "errors": [GraphIssue…]}`. */
 export type ErrorBody = Schemas['ErrorResponse']
 
 /**

@@ -3,8 +3,8 @@
  * save as, delete), import/export of JSON files and a shareable link.
  */
 import { useRef, useState, type ChangeEvent } from 'react'
-import { ApiError, createProject, deleteProject, listProjects, updateProject } from '../api/http'
-import type { Project, Template } from '../api/types'
+import { ApiError, createProject, deleteProject, getProject, listProjects, updateProject } from '../api/http'
+import type { ProjectSummary, Template } from '../api/types'
 import { shareUrl } from '../graph/shareUrl'
 import { useEditorStore } from '../store/editorStore'
 import { currentDesign } from './currentDesign'
@@ -47,7 +47,32 @@ function TemplateList({ close }: { close: () => void }) {
   )
 }
 
-function ProjectList({ projects, error, close, reload }: { projects: Project[] | null; error: string | null; close: () => void; reload: () => void }) {
+/** Projects per page of the Open list; "Show more" asks for the next page. */
+const PROJECT_PAGE = 50
+
+/** Open a saved project: the list holds no graphs, so fetch the whole project first. */
+async function openProject(summary: ProjectSummary, close: () => void): Promise<void> {
+  const s = useEditorStore.getState()
+  try {
+    const p = await getProject(summary.id)
+    s.loadDesign({ graph: p.graph, dataset: p.dataset, training: p.training, name: p.name }, { projectId: p.id })
+    s.notify(`Opened “${p.name}”.`)
+    close()
+  } catch (e) {
+    s.notify(`Could not open “${summary.name}”: ${errorText(e)}`, 'error')
+  }
+}
+
+interface ProjectListProps {
+  projects: ProjectSummary[] | null
+  hasMore: boolean
+  error: string | null
+  close: () => void
+  reload: () => void
+  more: () => void
+}
+
+function ProjectList({ projects, hasMore, error, close, reload, more }: ProjectListProps) {
   if (error) return <p className="field-error">{error}</p>
   if (projects === null) return <p className="muted">Loading…</p>
   if (projects.length === 0) return <p className="muted">No saved projects yet. Press Save to keep this design on the server.</p>
@@ -55,19 +80,10 @@ function ProjectList({ projects, error, close, reload }: { projects: Project[] |
     <ul className="menu-list">
       {projects.map((p) => (
         <li key={p.id} className="menu-row">
-          <button
-            type="button"
-            className="menu-item"
-            onClick={() => {
-              const s = useEditorStore.getState()
-              s.loadDesign({ graph: p.graph, dataset: p.dataset, training: p.training, name: p.name }, { projectId: p.id })
-              s.notify(`Opened “${p.name}”.`)
-              close()
-            }}
-          >
+          <button type="button" className="menu-item" onClick={() => void openProject(p, close)}>
             <span className="menu-item-title">{p.name}</span>
             <span className="menu-item-text">
-              {(p.graph.nodes ?? []).length} nodes · {p.dataset?.name ?? 'no data set'} · saved {new Date(p.updated_at * 1000).toLocaleString()}
+              {p.node_count} nodes · {p.dataset?.name ?? 'no data set'} · saved {new Date(p.updated_at * 1000).toLocaleString()}
             </span>
           </button>
           <button
@@ -89,6 +105,13 @@ function ProjectList({ projects, error, close, reload }: { projects: Project[] |
           </button>
         </li>
       ))}
+      {hasMore && (
+        <li>
+          <button type="button" className="menu-item" onClick={more}>
+            <span className="menu-item-title">Show more</span>
+          </button>
+        </li>
+      )}
     </ul>
   )
 }
@@ -139,7 +162,8 @@ function SaveForm({ close }: { close: () => void }) {
 }
 
 export function ProjectMenu() {
-  const [projects, setProjects] = useState<Project[] | null>(null)
+  const [projects, setProjects] = useState<ProjectSummary[] | null>(null)
+  const [hasMore, setHasMore] = useState(false)
   const [projectsError, setProjectsError] = useState<string | null>(null)
   const fileInput = useRef<HTMLInputElement>(null)
   const isEmpty = useEditorStore((s) => s.nodes.length === 0)
@@ -147,8 +171,22 @@ export function ProjectMenu() {
   const reload = (): void => {
     setProjects(null)
     setProjectsError(null)
-    listProjects()
-      .then(setProjects)
+    listProjects(0, PROJECT_PAGE)
+      .then((page) => {
+        setProjects(page)
+        setHasMore(page.length === PROJECT_PAGE)
+      })
+      .catch((e: unknown) => setProjectsError(errorText(e)))
+  }
+
+  const more = (): void => {
+    const shown = projects ?? []
+    listProjects(shown.length, PROJECT_PAGE)
+      .then((page) => {
+        const known = new Set(shown.map((p) => p.id))
+        setProjects([...shown, ...page.filter((p) => !known.has(p.id))])
+        setHasMore(page.length === PROJECT_PAGE)
+      })
       .catch((e: unknown) => setProjectsError(errorText(e)))
   }
 
@@ -190,7 +228,7 @@ export function ProjectMenu() {
         {(close) => <TemplateList close={close} />}
       </Popover>
       <Popover label="Open" title="Open a project saved on the server" onOpen={reload}>
-        {(close) => <ProjectList projects={projects} error={projectsError} close={close} reload={reload} />}
+        {(close) => <ProjectList projects={projects} hasMore={hasMore} error={projectsError} close={close} reload={reload} more={more} />}
       </Popover>
       <Popover label="Save" title="Save this design on the server">
         {(close) => <SaveForm close={close} />}

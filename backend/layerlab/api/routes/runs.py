@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from layerlab.api.deps import RunnerDep, SettingsDep, StoreDep, WriterDep, client_id
 from layerlab.api.handlers import ApiError, summarize
+from layerlab.api.pages import Offset, page_headers, page_response
 from layerlab.api.schemas import (
     ControlResponse,
     ErrorResponse,
@@ -28,13 +29,50 @@ from layerlab.api.schemas import (
 from layerlab.runs.protocol import ControlOp
 from layerlab.runs.runner import RunConflictError, RunLimitError, Runner, RunNotFoundError
 from layerlab.storage.store import RunRow, RunStore
+from layerlab.training.events import TERMINAL_STATES
 from layerlab.training.job import request_issues
 from layerlab.training.request import RunRequest
 
 router = APIRouter(tags=["runs"])
 
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
-_CONFLICT: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "There is no such run (`not_found`)."}
+}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    **_NOT_FOUND,
+    409: {"model": ErrorResponse, "description": "The run is not in a state that allows it (`conflict`)."},
+}
+#: A run that trains in about a second: a small MLP on 200 points of ``circle``, one epoch.
+RUN_EXAMPLES: dict[str, Any] = {
+    "tiny_mlp": {
+        "summary": "A small MLP on the circle data set",
+        "value": {
+            "graph": {
+                "version": 1,
+                "nodes": [
+                    {"id": "in", "type": "Input"},
+                    {"id": "h", "type": "Dense", "params": {"units": 8, "activation": "tanh"}},
+                    {"id": "out", "type": "Dense", "params": {"units": 2, "activation": "softmax"}},
+                ],
+                "edges": [{"source": "in", "target": "h"}, {"source": "h", "target": "out"}],
+            },
+            "dataset": {"name": "circle", "params": {"n": 200}},
+            "training": {"epochs": 1, "batch_size": 16},
+            "name": "tiny",
+        },
+    }
+}
+_CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {
+        "model": ErrorResponse,
+        "description": "The body does not fit the schema, or the run cannot start: every problem of the graph, "
+        "data set, training and limits, as `POST /api/graphs/validate` lists them (`invalid_request`).",
+    },
+    429: {
+        "model": ErrorResponse,
+        "description": "This client has as many active runs as it may, or the queue is full (`too_many_requests`).",
+    },
+}
 
 
 def summary_fields(row: RunRow) -> dict[str, object]:
@@ -67,10 +105,10 @@ async def load_row(store: RunStore, runner: Runner, run_id: str) -> RunRow:
     "/api/runs",
     status_code=201,
     response_model=RunCreated,
-    responses={422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+    responses=_CREATE_ERRORS,
 )
 async def create_run(
-    body: RunRequest,
+    body: Annotated[RunRequest, Body(openapi_examples=RUN_EXAMPLES)],
     settings: SettingsDep,
     runner: RunnerDep,
     client: Annotated[str | None, Depends(client_id)],
@@ -88,12 +126,18 @@ async def create_run(
     return RunCreated(id=handle.id, status="queued")
 
 
-@router.get("/api/runs", response_model=list[RunSummary])
+@router.get("/api/runs", response_model=list[RunSummary], responses={200: page_response("A page of runs.")})
 async def list_runs(
-    store: StoreDep, runner: RunnerDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
+    request: Request,
+    response: Response,
+    store: StoreDep,
+    runner: RunnerDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Runs per page.")] = 200,
+    offset: Offset = 0,
 ) -> list[RunSummary]:
-    """Runs, newest first."""
-    rows = await run_in_threadpool(store.list_runs, limit)
+    """Runs, newest first, without their requests; ``X-Total-Count`` and ``Link`` tell the rest."""
+    rows, total = await run_in_threadpool(store.list_run_summaries, limit, offset)
+    page_headers(request, response, total=total, offset=offset, count=len(rows), limit=limit)
     return [RunSummary.model_validate(summary_fields(runner.overlay(row))) for row in rows]
 
 
@@ -125,6 +169,8 @@ async def _control(
         if row is None:
             raise ApiError(404, f'No run "{run_id}".') from None
         raise ApiError(409, f"Run {run_id} has ended ({row.status}); it cannot be changed any more.") from None
+    if status in TERMINAL_STATES:
+        await runner.settle(run_id)  # answer once GET /api/runs/{id} reads it back (a queued run stopped at once)
     return ControlResponse.model_validate({"id": run_id, "status": status})
 
 

@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Health
-         * @description Always 200 while the server is up.
+         * @description The server's state; 200 whenever it answers (see the module docstring).
          */
         get: operations["health_api_health_get"];
         put?: never;
@@ -116,6 +116,9 @@ export interface paths {
         /**
          * Validate
          * @description The validation report for the graph against the data set's input shape (runs in a thread).
+         *
+         *     With ``training``, the cost estimate is for those settings (and the loss decides the
+         *     output size check, as for ``POST /api/runs``).
          */
         post: operations["validate_api_graphs_validate_post"];
         delete?: never;
@@ -133,7 +136,7 @@ export interface paths {
         };
         /**
          * List Runs
-         * @description Runs, newest first.
+         * @description Runs, newest first, without their requests; ``X-Total-Count`` and ``Link`` tell the rest.
          */
         get: operations["list_runs_api_runs_get"];
         put?: never;
@@ -281,7 +284,7 @@ export interface paths {
         };
         /**
          * Get Events
-         * @description Recorded events with ``seq > after`` (at most ``limit``), ordered by seq, as a bare JSON array.
+         * @description Committed events with ``seq > after`` (at most ``limit``, and about a bounded number of bytes), by seq.
          */
         get: operations["get_events_api_runs__run_id__events_get"];
         put?: never;
@@ -301,13 +304,13 @@ export interface paths {
         };
         /**
          * List Projects
-         * @description Every project, most recently updated first.
+         * @description Projects, most recently updated first, without their graphs; ``X-Total-Count`` and ``Link`` tell the rest.
          */
         get: operations["list_projects_api_projects_get"];
         put?: never;
         /**
          * Create Project
-         * @description Save a new project.
+         * @description Save a new project (409 when this client keeps ``max_projects_per_client`` already).
          */
         post: operations["create_project_api_projects_post"];
         delete?: never;
@@ -325,7 +328,7 @@ export interface paths {
         };
         /**
          * Get Project
-         * @description One project.
+         * @description One project, with its graph and training.
          */
         get: operations["get_project_api_projects__project_id__get"];
         /**
@@ -432,6 +435,72 @@ export interface components {
              * @enum {string}
              */
             status: "queued" | "running" | "paused" | "completed" | "failed" | "stopped" | "interrupted";
+        };
+        /**
+         * CostEstimate
+         * @description An estimate of the memory and arithmetic of one training step (see :mod:`layerlab.graph.cost`).
+         *
+         *     Byte counts are for one run; ``complete`` is false when some nodes have no known shape
+         *     (their cost is missing, so the totals are a lower bound).
+         */
+        CostEstimate: {
+            /** Batch Size */
+            batch_size: number;
+            /** Optimizer */
+            optimizer: string;
+            /** Mixed Precision */
+            mixed_precision: boolean;
+            /**
+             * Parameters Bytes
+             * @description Weights (float32; plus a half copy under mixed precision).
+             */
+            parameters_bytes: number;
+            /**
+             * Gradients Bytes
+             * @description One gradient per parameter.
+             */
+            gradients_bytes: number;
+            /**
+             * Optimizer Bytes
+             * @description The optimizer's state (adam: two values per parameter).
+             */
+            optimizer_bytes: number;
+            /**
+             * Activations Bytes
+             * @description What the forward pass of one batch keeps for backward.
+             */
+            activations_bytes: number;
+            /**
+             * Buffers Bytes
+             * @description Registered buffers (BatchNorm statistics, positional tables).
+             */
+            buffers_bytes: number;
+            /**
+             * Data Bytes
+             * @description The data set held in memory for the run (0 when not known).
+             */
+            data_bytes: number;
+            /**
+             * Total Bytes
+             * @description The sum of the above.
+             */
+            total_bytes: number;
+            /**
+             * Flops Per Step
+             * @description Forward + backward FLOPs of one batch (≈ 3 × forward × batch).
+             */
+            flops_per_step: number;
+            /** Forward Flops Per Sample */
+            forward_flops_per_sample: number;
+            /**
+             * Complete
+             * @description False when some nodes' shapes are unknown (then the totals are too low).
+             */
+            complete: boolean;
+            /** Nodes */
+            nodes?: {
+                [key: string]: components["schemas"]["NodeCost"];
+            };
         };
         /**
          * DatasetInfo
@@ -653,13 +722,24 @@ export interface components {
         };
         /**
          * ErrorResponse
-         * @description The body of every 4xx/5xx answer: a plain message and the issues behind it (may be empty).
+         * @description The body of every 4xx/5xx answer: a plain message, a stable code, and the issues behind it (may be empty).
          */
         ErrorResponse: {
-            /** Detail */
+            /**
+             * Detail
+             * @description What went wrong, in one plain sentence (for people; never match on it).
+             */
             detail: string;
-            /** Errors */
-            errors?: components["schemas"]["GraphIssue"][];
+            /**
+             * Code
+             * @description What went wrong, as a stable code: not_found, invalid_request, malformed_json, body_too_large, unsupported_media_type, host_not_allowed, origin_not_allowed, conflict, too_many_requests, too_many_projects, project_too_large, unavailable, method_not_allowed, internal_error.
+             */
+            code: string;
+            /**
+             * Errors
+             * @description The problems behind it, each naming the node and field; may be empty.
+             */
+            errors: components["schemas"]["GraphIssue"][];
         };
         /**
          * EvaluationEvent
@@ -748,21 +828,17 @@ export interface components {
             /** Edges */
             edges?: components["schemas"]["EdgeSpec"][];
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /**
          * Health
-         * @description ``GET /api/health``.
+         * @description ``GET /api/health``: ``ok``, or ``degraded`` with the reason (storage failing, no worker running).
          */
         Health: {
             /**
              * Status
              * @default ok
+             * @enum {string}
              */
-            status?: string;
+            status?: "ok" | "degraded";
             /** Version */
             version: string;
             /**
@@ -770,6 +846,22 @@ export interface components {
              * @description The default training device, e.g. cpu or cuda:0.
              */
             device: string;
+            /**
+             * Reason
+             * @description What is wrong, in plain words, when degraded.
+             */
+            reason?: string | null;
+            /**
+             * Hint
+             * @description What to do about it, when degraded.
+             */
+            hint?: string | null;
+            /**
+             * Pending Events
+             * @description Events recorded in memory that storage has not accepted yet.
+             * @default 0
+             */
+            pending_events?: number;
         };
         /**
          * Histogram
@@ -852,6 +944,42 @@ export interface components {
             learning_rate: number;
         };
         /**
+         * NodeCost
+         * @description One node's share of a training step (bytes for the whole batch).
+         */
+        NodeCost: {
+            /**
+             * Params
+             * @description Parameters of the node.
+             */
+            params: number;
+            /**
+             * Param Bytes
+             * @description Its weights, their gradients and the optimizer's state for them.
+             */
+            param_bytes: number;
+            /**
+             * Activation Bytes
+             * @description What one batch keeps for backward in this node.
+             */
+            activation_bytes: number;
+            /**
+             * Buffer Bytes
+             * @description Its registered buffers (running statistics, fixed tables).
+             */
+            buffer_bytes: number;
+            /**
+             * Flops Per Step
+             * @description Forward and backward FLOPs of one batch.
+             */
+            flops_per_step: number;
+            /**
+             * Total Bytes
+             * @description param_bytes + activation_bytes + buffer_bytes.
+             */
+            total_bytes: number;
+        };
+        /**
          * NodeInfo
          * @description Per-node result of validation: output shape per sample (no batch dim) and parameter count.
          */
@@ -911,13 +1039,36 @@ export interface components {
         /**
          * ProjectIn
          * @description Body of ``POST /api/projects`` and ``PUT /api/projects/{id}``.
+         *
+         *     The graph is kept as drawn (a design may be saved before it is valid), within the
+         *     server's ``max_nodes`` and ``max_project_bytes``.
          */
         ProjectIn: {
             /** Name */
             name: string;
             graph: components["schemas"]["GraphSpec"];
-            dataset?: components["schemas"]["DatasetRef"] | null;
+            dataset?: components["schemas"]["DatasetRef"] | string | null;
             training?: components["schemas"]["TrainConfig"] | null;
+        };
+        /**
+         * ProjectSummary
+         * @description One entry of ``GET /api/projects``: the project without its graph and training (open it to get them).
+         */
+        ProjectSummary: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            dataset?: components["schemas"]["DatasetRef"] | null;
+            /**
+             * Node Count
+             * @description Nodes in its graph.
+             */
+            node_count: number;
+            /** Created At */
+            created_at: number;
+            /** Updated At */
+            updated_at: number;
         };
         /**
          * RunCreated
@@ -973,7 +1124,7 @@ export interface components {
                 [key: string]: number | components["schemas"]["ClassMetrics"][];
             } | null;
             error?: components["schemas"]["RunErrorInfo"] | null;
-            request: components["schemas"]["RunRequest"];
+            request: components["schemas"]["RunRequest-Output"];
             /** Last Seq */
             last_seq: number;
             /**
@@ -1016,7 +1167,21 @@ export interface components {
          * RunRequest
          * @description A graph, a data set and how to train it. ``dataset`` may be a bare name.
          */
-        RunRequest: {
+        "RunRequest-Input": {
+            graph: components["schemas"]["GraphSpec"];
+            dataset: components["schemas"]["DatasetRef"] | string;
+            training?: components["schemas"]["TrainConfig"];
+            /**
+             * Name
+             * @description A label for the run list.
+             */
+            name?: string | null;
+        };
+        /**
+         * RunRequest
+         * @description A graph, a data set and how to train it. ``dataset`` may be a bare name.
+         */
+        "RunRequest-Output": {
             graph: components["schemas"]["GraphSpec"];
             dataset: components["schemas"]["DatasetRef"];
             training?: components["schemas"]["TrainConfig"];
@@ -1326,11 +1491,13 @@ export interface components {
         };
         /**
          * ValidateRequest
-         * @description ``POST /api/graphs/validate``: a graph and (optionally) the data set it will train on.
+         * @description ``POST /api/graphs/validate``: a graph and (optionally) the data set and training it is for.
          */
         ValidateRequest: {
             graph: components["schemas"]["GraphSpec"];
-            dataset?: components["schemas"]["DatasetRef"] | null;
+            dataset?: components["schemas"]["DatasetRef"] | string | null;
+            /** @description How it will train (batch size, optimizer, mixed precision…), for the cost estimate; default: TrainConfig's defaults. */
+            training?: components["schemas"]["TrainConfig"] | null;
         };
         /**
          * ValidateResponse
@@ -1349,19 +1516,8 @@ export interface components {
             total_params: number;
             /** Input Shape */
             input_shape?: number[] | null;
-        };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
+            /** @description Estimated memory and FLOPs of one training step (None while no shape is known). */
+            cost?: components["schemas"]["CostEstimate"] | null;
         };
         /**
          * WeightsEvent
@@ -1415,6 +1571,24 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     list_layers_api_layers_get: {
@@ -1433,6 +1607,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LayerInfo"][];
+                };
+            };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1455,6 +1647,24 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetInfo"][];
                 };
             };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get_templates_api_templates_get: {
@@ -1473,6 +1683,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Template"][];
+                };
+            };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1497,6 +1725,15 @@ export interface operations {
                     "application/json": components["schemas"]["Template"];
                 };
             };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -1506,13 +1743,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1539,6 +1785,42 @@ export interface operations {
                     "application/json": components["schemas"]["ValidateResponse"];
                 };
             };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`), or the body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not sent as JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -1553,7 +1835,10 @@ export interface operations {
     list_runs_api_runs_get: {
         parameters: {
             query?: {
+                /** @description Runs per page. */
                 limit?: number;
+                /** @description How many items to skip (newest first). */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -1561,22 +1846,53 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A page of runs. */
             200: {
                 headers: {
+                    /** @description How many items there are in all. */
+                    "X-Total-Count": number;
+                    /** @description The next page, `<url>; rel="next"`, when more items follow. */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RunSummary"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1590,7 +1906,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RunRequest"];
+                "application/json": components["schemas"]["RunRequest-Input"];
             };
         };
         responses: {
@@ -1603,7 +1919,43 @@ export interface operations {
                     "application/json": components["schemas"]["RunCreated"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`), or the body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not sent as JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body does not fit the schema, or the run cannot start: every problem of the graph, data set, training and limits, as `POST /api/graphs/validate` lists them (`invalid_request`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1612,8 +1964,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description This client has as many active runs as it may, or the queue is full (`too_many_requests`). */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1643,7 +2004,16 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
-            /** @description Not Found */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1652,13 +2022,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1681,7 +2069,25 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not Found */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1690,7 +2096,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict */
+            /** @description The run is not in a state that allows it (`conflict`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1699,13 +2105,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1730,7 +2154,25 @@ export interface operations {
                     "application/json": components["schemas"]["ControlResponse"];
                 };
             };
-            /** @description Not Found */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1739,7 +2181,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict */
+            /** @description The run is not in a state that allows it (`conflict`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1748,13 +2190,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1779,7 +2239,25 @@ export interface operations {
                     "application/json": components["schemas"]["ControlResponse"];
                 };
             };
-            /** @description Not Found */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1788,7 +2266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict */
+            /** @description The run is not in a state that allows it (`conflict`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1797,13 +2275,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1828,7 +2324,25 @@ export interface operations {
                     "application/json": components["schemas"]["ControlResponse"];
                 };
             };
-            /** @description Not Found */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1837,7 +2351,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict */
+            /** @description The run is not in a state that allows it (`conflict`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1846,13 +2360,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1877,7 +2409,25 @@ export interface operations {
                     "application/json": components["schemas"]["ControlResponse"];
                 };
             };
-            /** @description Not Found */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1886,7 +2436,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict */
+            /** @description The run is not in a state that allows it (`conflict`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1895,13 +2445,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1930,7 +2498,25 @@ export interface operations {
                     "application/json": components["schemas"]["ControlResponse"];
                 };
             };
-            /** @description Not Found */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`), or the body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1939,7 +2525,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Conflict */
+            /** @description The run is not in a state that allows it (`conflict`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1948,13 +2534,40 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not sent as JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body does not fit the schema (`invalid_request`); each issue names the field and, inside a graph, the node. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1982,6 +2595,15 @@ export interface operations {
                     "application/json": (components["schemas"]["StatusEvent"] | components["schemas"]["StepEvent"] | components["schemas"]["EpochEvent"] | components["schemas"]["EvaluationEvent"] | components["schemas"]["ConfusionMatrixEvent"] | components["schemas"]["ActivationsEvent"] | components["schemas"]["WeightsEvent"] | components["schemas"]["GradientsEvent"] | components["schemas"]["DecisionBoundaryEvent"] | components["schemas"]["SamplesEvent"] | components["schemas"]["DiagnosticEvent"])[];
                 };
             };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -1991,33 +2613,96 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
     };
     list_projects_api_projects_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Projects per page. */
+                limit?: number;
+                /** @description How many items to skip (newest first). */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A page of projects. */
             200: {
+                headers: {
+                    /** @description How many items there are in all. */
+                    "X-Total-Count": number;
+                    /** @description The next page, `<url>; rel="next"`, when more items follow. */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectSummary"][];
+                };
+            };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Project"][];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2044,8 +2729,62 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`), or the body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This client already keeps as many projects as the server allows (`too_many_projects`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The project is larger than the server keeps (`project_too_large`, `body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not sent as JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body does not fit the schema, or the graph has more nodes than the server allows (`invalid_request`; issue `too_many_nodes`). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2075,7 +2814,16 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description Not Found */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such project (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2084,13 +2832,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2119,7 +2885,25 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description Not Found */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`), or the body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such project (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2128,13 +2912,40 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The project is larger than the server keeps (`project_too_large`, `body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not sent as JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body does not fit the schema, or the graph has more nodes than the server allows (`invalid_request`; issue `too_many_nodes`). */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2157,7 +2968,25 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not Found */
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such project (`not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2166,13 +2995,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A parameter does not fit the schema (`invalid_request`); each issue names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
