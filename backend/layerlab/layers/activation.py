@@ -10,12 +10,17 @@ from torch import nn
 
 from layerlab.layers.checks import resolve_axis
 from layerlab.layers.core import NoParams
+from layerlab.layers.costs import elementwise
 from layerlab.layers.registry import register
 from layerlab.layers.spec import LayerParams, Shape, define_layer
 
 __all__ = ["EluParams", "GeluParams", "LeakyReluParams", "SoftmaxParams"]
 
 EXAMPLES: list[tuple[Shape, ...]] = [((10,),), ((3, 4, 4),), ((5, 6),)]
+
+# Each keeps one tensor of its output's size for backward (its output, or its input: the
+# previous layer's output, which then counts for that layer) and costs a few FLOPs per value.
+ELEMENTWISE = elementwise()
 
 
 def _same(in_shapes: Sequence[Shape], p: LayerParams) -> Shape:
@@ -33,6 +38,7 @@ register(
         params=NoParams,
         infer=_same,
         build=lambda in_shapes, p: nn.ReLU(),
+        cost=ELEMENTWISE,
         examples=EXAMPLES,
     )
 )
@@ -54,6 +60,7 @@ register(
         params=LeakyReluParams,
         infer=_same,
         build=lambda in_shapes, p: nn.LeakyReLU(p.negative_slope),
+        cost=ELEMENTWISE,
         examples=EXAMPLES,
     )
 )
@@ -77,6 +84,7 @@ register(
         params=EluParams,
         infer=_same,
         build=lambda in_shapes, p: nn.ELU(p.alpha),
+        cost=ELEMENTWISE,
         examples=EXAMPLES,
     )
 )
@@ -100,6 +108,7 @@ register(
         params=GeluParams,
         infer=_same,
         build=lambda in_shapes, p: nn.GELU(approximate=p.approximate),
+        cost=ELEMENTWISE,
         examples=EXAMPLES,
     )
 )
@@ -116,6 +125,7 @@ register(
         params=NoParams,
         infer=_same,
         build=lambda in_shapes, p: nn.Sigmoid(),
+        cost=ELEMENTWISE,
         examples=EXAMPLES,
     )
 )
@@ -130,6 +140,7 @@ register(
         params=NoParams,
         infer=_same,
         build=lambda in_shapes, p: nn.Tanh(),
+        cost=ELEMENTWISE,
         examples=EXAMPLES,
     )
 )
@@ -167,6 +178,7 @@ register(
         params=SoftmaxParams,
         infer=_softmax_infer,
         build=_softmax_build,
+        cost=ELEMENTWISE,
         examples=EXAMPLES,
     )
 )

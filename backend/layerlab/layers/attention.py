@@ -5,6 +5,7 @@ All work on sequences ``(time, embed)`` per sample, batch first.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -14,7 +15,7 @@ from torch import nn
 from layerlab.layers.checks import require_sequence
 from layerlab.layers.modules import PositionalEncodingLayer, SelfAttentionLayer, TransformerEncoderBlock
 from layerlab.layers.registry import register
-from layerlab.layers.spec import LayerParams, Shape, ShapeError, define_layer
+from layerlab.layers.spec import LayerCost, LayerParams, Shape, ShapeError, define_layer
 
 __all__ = ["AttentionParams", "PositionalEncodingParams", "TransformerParams"]
 
@@ -41,6 +42,28 @@ def _check_heads(in_shapes: Sequence[Shape], num_heads: int) -> Shape:
     return in_shapes[0]
 
 
+def _attention_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: AttentionParams) -> LayerCost:
+    """Self-attention over ``T`` steps of ``E`` features with ``h`` heads.
+
+    Params: the query/key/value and output projections, ``4·E² + 4·E``. FLOPs: ``8·T·E²``
+    (projections) ``+ 4·T²·E`` (scores and the weighted sum). Kept for backward: the
+    projected q, k, v, the attention output and the node's output (``5·T·E``), and the
+    ``h × T × T`` attention matrices as the plain (unfused) computation keeps them: the
+    softmax weights, and with dropout also the mask and the dropped weights (``3·h·T² +
+    2·T·E``). Fused kernels (flash attention) keep ``O(h·T)`` instead, so for long sequences
+    without dropout this is an upper bound.
+    """
+    t, e = require_sequence(in_shapes[0])
+    matrices = p.num_heads * t * t * (3 if p.dropout > 0 else 1)
+    kept = 5 * t * e + matrices + (2 * t * e if p.dropout > 0 else 0)
+    return LayerCost(
+        params=4 * e * e + 4 * e,
+        saved_values=kept,
+        flops=8 * t * e * e + 4 * t * t * e,
+        field="num_heads" if matrices > 5 * t * e else None,
+    )
+
+
 register(
     define_layer(
         "MultiHeadAttention",
@@ -55,6 +78,7 @@ register(
         build=lambda in_shapes, p: SelfAttentionLayer(
             in_shapes[0][-1], p.num_heads, dropout=p.dropout, causal=p.causal
         ),
+        cost=_attention_cost,
         examples=[((6, 8),)],
     )
 )
@@ -70,6 +94,27 @@ class TransformerParams(AttentionParams):
     activation: Literal["relu", "gelu"] = Field(default="relu", description="Activation of the feed-forward network.")
     norm_first: bool = Field(
         default=False, description="Apply LayerNorm before (pre-norm) instead of after each sub-layer."
+    )
+
+
+def _transformer_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: TransformerParams) -> LayerCost:
+    """Self-attention (see :func:`_attention_cost`) plus the feed-forward network and two LayerNorms.
+
+    Adds ``2·E·F + F + E`` params (two linear layers of width ``F = dim_feedforward``) and
+    ``4·E`` (the norms), ``4·T·E·F`` FLOPs, and keeps per step the residuals, norms and
+    dropout masks (``4·E``, ``6·E`` with dropout) and the hidden layer (``F``, ``3·F`` with
+    dropout: its output, mask and dropped values; one more ``F`` for gelu).
+    """
+    t, e = require_sequence(in_shapes[0])
+    attention = _attention_cost(in_shapes, out_shape, p)
+    f = p.dim_feedforward
+    dropout = p.dropout > 0
+    hidden = f * (3 if dropout else 1) + (f if p.activation == "gelu" else 0)
+    return LayerCost(
+        params=attention.params + 2 * e * f + f + e + 4 * e,
+        saved_values=attention.saved_values + t * (e * (6 if dropout else 4) + hidden),
+        flops=attention.flops + 4 * t * e * f,
+        field=attention.field or "dim_feedforward",
     )
 
 
@@ -95,6 +140,7 @@ register(
             ),
             causal=p.causal,
         ),
+        cost=_transformer_cost,
         examples=[((6, 8),)],
     )
 )
@@ -121,6 +167,20 @@ def _positional_infer(in_shapes: Sequence[Shape], p: PositionalEncodingParams) -
     return in_shapes[0]
 
 
+def _positional_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: PositionalEncodingParams) -> LayerCost:
+    """A ``max_len × E`` table: learned params, or a float32 buffer for sinusoids (held whatever the sequence length)."""
+    _, e = require_sequence(in_shapes[0])
+    table = p.max_len * e
+    learned = p.kind == "learned"
+    return LayerCost(
+        params=table if learned else 0,
+        buffer_bytes=0 if learned else 4 * table,
+        saved_values=math.prod(out_shape),
+        flops=math.prod(out_shape),
+        field="max_len",
+    )
+
+
 register(
     define_layer(
         "PositionalEncoding",
@@ -132,6 +192,7 @@ register(
         params=PositionalEncodingParams,
         infer=_positional_infer,
         build=lambda in_shapes, p: PositionalEncodingLayer(p.max_len, in_shapes[0][-1], learned=p.kind == "learned"),
+        cost=_positional_cost,
         examples=[((6, 8),), ((5, 7),)],
     )
 )

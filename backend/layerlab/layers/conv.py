@@ -8,6 +8,7 @@ gets its extra zero after); with a larger stride it pads ``kernel_size // 2`` on
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -16,6 +17,7 @@ from torch import nn
 
 from layerlab.layers.checks import require_image, require_sequence
 from layerlab.layers.core import ACTIVATION_DESCRIPTION, NoParams
+from layerlab.layers.costs import activated_output, elementwise
 from layerlab.layers.modules import (
     ActivationName,
     Conv1DLayer,
@@ -24,7 +26,7 @@ from layerlab.layers.modules import (
     GlobalAvgPool2DLayer,
 )
 from layerlab.layers.registry import register
-from layerlab.layers.spec import LayerParams, Shape, ShapeError, define_layer
+from layerlab.layers.spec import LayerCost, LayerParams, Shape, ShapeError, define_layer
 
 __all__ = ["ConvParams", "ConvTransposeParams", "PoolParams", "UpsampleParams"]
 
@@ -79,6 +81,27 @@ def _conv2d_build(in_shapes: Sequence[Shape], p: ConvParams) -> nn.Module:
     )
 
 
+def _padded_copy(p: ConvParams, channels: int, sizes: Sequence[int]) -> int:
+    """Values of the zero-padded copy of the input an uneven "same" padding makes (and the conv keeps)."""
+    before, after = _conv_padding(p)
+    if before == after:
+        return 0  # the conv pads internally and keeps the input itself
+    return channels * math.prod(size + before + after for size in sizes)
+
+
+def _conv2d_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: ConvParams) -> LayerCost:
+    """2 · C_in · k² · filters FLOPs per output position (H_out · W_out of them)."""
+    c, h, w = require_image(in_shapes[0])
+    _, h_out, w_out = out_shape
+    weights = c * p.kernel_size * p.kernel_size * p.filters
+    return LayerCost(
+        params=weights + (p.filters if p.use_bias else 0),
+        saved_values=activated_output(out_shape, p.activation) + _padded_copy(p, c, (h, w)),
+        flops=2 * weights * h_out * w_out,
+        field="filters",
+    )
+
+
 register(
     define_layer(
         "Conv2D",
@@ -92,6 +115,7 @@ register(
         params=ConvParams,
         infer=_conv2d_infer,
         build=_conv2d_build,
+        cost=_conv2d_cost,
         examples=[((3, 32, 32),), ((1, 8, 8),)],
     )
 )
@@ -109,6 +133,18 @@ def _conv1d_build(in_shapes: Sequence[Shape], p: ConvParams) -> nn.Module:
     )
 
 
+def _conv1d_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: ConvParams) -> LayerCost:
+    """2 · features · k · filters FLOPs per output step."""
+    t, f = require_sequence(in_shapes[0])
+    weights = f * p.kernel_size * p.filters
+    return LayerCost(
+        params=weights + (p.filters if p.use_bias else 0),
+        saved_values=activated_output(out_shape, p.activation) + _padded_copy(p, f, (t,)),
+        flops=2 * weights * out_shape[0],
+        field="filters",
+    )
+
+
 register(
     define_layer(
         "Conv1D",
@@ -120,6 +156,7 @@ register(
         params=ConvParams,
         infer=_conv1d_infer,
         build=_conv1d_build,
+        cost=_conv1d_cost,
         examples=[((20, 3),)],
     )
 )
@@ -177,6 +214,18 @@ def _transpose_build(in_shapes: Sequence[Shape], p: ConvTransposeParams) -> nn.M
     )
 
 
+def _transpose_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: ConvTransposeParams) -> LayerCost:
+    """2 · C_in · k² · filters FLOPs per *input* position: each paints a k × k patch of every filter."""
+    c, h, w = require_image(in_shapes[0])
+    weights = c * p.kernel_size * p.kernel_size * p.filters
+    return LayerCost(
+        params=weights + (p.filters if p.use_bias else 0),
+        saved_values=activated_output(out_shape, p.activation),
+        flops=2 * weights * h * w,
+        field="filters",
+    )
+
+
 register(
     define_layer(
         "ConvTranspose2D",
@@ -188,6 +237,7 @@ register(
         params=ConvTransposeParams,
         infer=_transpose_infer,
         build=_transpose_build,
+        cost=_transpose_cost,
         examples=[((8, 7, 7),), ((4, 5, 5),)],
     )
 )
@@ -213,6 +263,17 @@ def _pool_infer(in_shapes: Sequence[Shape], p: PoolParams) -> Shape:
     return (c, (h - p.pool_size) // stride + 1, (w - p.pool_size) // stride + 1)
 
 
+def _max_pool_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: PoolParams) -> LayerCost:
+    """Keeps its output and the int64 index of each maximum (8 bytes per output value)."""
+    values = math.prod(out_shape)
+    return LayerCost(saved_values=values, saved_bytes=8 * values, flops=p.pool_size * p.pool_size * values)
+
+
+def _avg_pool_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: PoolParams) -> LayerCost:
+    values = math.prod(out_shape)
+    return LayerCost(saved_values=values, flops=p.pool_size * p.pool_size * values)
+
+
 register(
     define_layer(
         "MaxPool2D",
@@ -224,6 +285,7 @@ register(
         params=PoolParams,
         infer=_pool_infer,
         build=lambda in_shapes, p: nn.MaxPool2d(p.pool_size, stride=p.stride or p.pool_size),
+        cost=_max_pool_cost,
         examples=[((3, 32, 32),), ((2, 7, 7),)],
     )
 )
@@ -238,6 +300,7 @@ register(
         params=PoolParams,
         infer=_pool_infer,
         build=lambda in_shapes, p: nn.AvgPool2d(p.pool_size, stride=p.stride or p.pool_size),
+        cost=_avg_pool_cost,
         examples=[((3, 32, 32),)],
     )
 )
@@ -258,6 +321,7 @@ register(
         params=NoParams,
         infer=_gap_infer,
         build=lambda in_shapes, p: GlobalAvgPool2DLayer(),
+        cost=lambda in_shapes, out_shape, p: LayerCost(saved_values=out_shape[0], flops=math.prod(in_shapes[0])),
         examples=[((16, 5, 5),)],
     )
 )
@@ -288,6 +352,7 @@ register(
         build=lambda in_shapes, p: nn.Upsample(
             scale_factor=float(p.scale_factor), mode=p.mode, align_corners=False if p.mode == "bilinear" else None
         ),
+        cost=elementwise(),
         examples=[((3, 4, 4),)],
     )
 )

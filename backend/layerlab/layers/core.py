@@ -10,9 +10,10 @@ from pydantic import Field, field_validator
 from torch import nn
 
 from layerlab.layers.checks import VECTOR
+from layerlab.layers.costs import activated_output, view
 from layerlab.layers.modules import ActivationName, DenseLayer, ReshapeLayer
 from layerlab.layers.registry import register
-from layerlab.layers.spec import LayerParams, Shape, ShapeError, define_layer, format_shape
+from layerlab.layers.spec import LayerCost, LayerParams, Shape, ShapeError, define_layer, format_shape
 
 __all__ = ["DenseParams", "InputParams", "NoParams", "ReshapeParams"]
 
@@ -58,6 +59,8 @@ register(
         params=InputParams,
         infer=_input_infer,
         build=lambda in_shapes, p: nn.Identity(),
+        # the batch itself: the first layer keeps it for backward
+        cost=lambda in_shapes, out_shape, p: LayerCost(saved_values=math.prod(out_shape)),
         min_inputs=0,
         max_inputs=0,
         examples=[()],
@@ -76,6 +79,7 @@ register(
         params=NoParams,
         infer=lambda in_shapes, p: (math.prod(in_shapes[0]),),
         build=lambda in_shapes, p: nn.Flatten(),
+        cost=view,
         examples=[((1, 28, 28),), ((6, 4),), ((10,),)],
     )
 )
@@ -136,6 +140,7 @@ register(
         params=ReshapeParams,
         infer=lambda in_shapes, p: _reshape_target(in_shapes[0], p),
         build=lambda in_shapes, p: ReshapeLayer(_reshape_target(in_shapes[0], p)),
+        cost=view,
         examples=[((784,),), ((1, 28, 28),)],
     )
 )
@@ -158,6 +163,18 @@ def _dense_infer(in_shapes: Sequence[Shape], p: DenseParams) -> Shape:
     return (*shape[:-1], p.units)
 
 
+def _dense_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: DenseParams) -> LayerCost:
+    """2 · in_features · units FLOPs per position (a vector is one position, a sequence T of them)."""
+    in_features = in_shapes[0][-1]
+    positions = math.prod(out_shape[:-1])
+    return LayerCost(
+        params=in_features * p.units + (p.units if p.use_bias else 0),
+        saved_values=activated_output(out_shape, p.activation),
+        flops=2 * in_features * p.units * positions,
+        field="units",
+    )
+
+
 register(
     define_layer(
         "Dense",
@@ -171,6 +188,7 @@ register(
         params=DenseParams,
         infer=_dense_infer,
         build=lambda in_shapes, p: DenseLayer(in_shapes[0][-1], p.units, bias=p.use_bias, activation=p.activation),
+        cost=_dense_cost,
         examples=[((784,),), ((6, 4),)],
     )
 )

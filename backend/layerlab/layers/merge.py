@@ -7,15 +7,17 @@ features of a vector ``(F,)``; use ``-1`` to join the features of sequences ``(T
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from pydantic import Field
 
 from layerlab.layers.checks import resolve_axis, same_shapes
 from layerlab.layers.core import NoParams
+from layerlab.layers.costs import elementwise
 from layerlab.layers.modules import AddLayer, ConcatLayer
 from layerlab.layers.registry import register
-from layerlab.layers.spec import LayerParams, Shape, ShapeError, define_layer
+from layerlab.layers.spec import LayerCost, LayerParams, Shape, ShapeError, define_layer
 
 __all__ = ["ConcatParams"]
 
@@ -40,6 +42,9 @@ register(
         params=NoParams,
         infer=_add_infer,
         build=lambda in_shapes, p: AddLayer(),
+        cost=lambda in_shapes, out_shape, p: LayerCost(
+            saved_values=math.prod(out_shape), flops=(len(in_shapes) - 1) * math.prod(out_shape)
+        ),
         min_inputs=2,
         max_inputs=None,
         examples=[((4,), (4,)), ((2, 3, 3), (2, 3, 3), (2, 3, 3))],
@@ -88,6 +93,7 @@ register(
         params=ConcatParams,
         infer=_concat_infer,
         build=lambda in_shapes, p: ConcatLayer(resolve_axis(p.axis, len(in_shapes[0])) + 1),
+        cost=elementwise(0),  # a copy: no arithmetic
         min_inputs=2,
         max_inputs=None,
         examples=[((4,), (6,)), ((2, 3, 3), (5, 3, 3))],

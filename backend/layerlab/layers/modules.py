@@ -34,6 +34,7 @@ __all__ = [
     "SequenceBatchNorm",
     "TransformerEncoderBlock",
     "activation_fn",
+    "activation_keeps_input",
 ]
 
 ActivationName = Literal["none", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax"]
@@ -53,6 +54,15 @@ def activation_fn(name: ActivationName, *, dim: int) -> ActivationFn | None:
         "softmax": partial(F.softmax, dim=dim),
     }
     return table[name]
+
+
+def activation_keeps_input(name: ActivationName) -> bool:
+    """Whether the activation keeps its *input* for backward (a tensor beside the layer's output).
+
+    gelu, elu and leaky_relu differentiate from their input; relu, sigmoid, tanh and softmax
+    from their output (the tensor the next layer keeps anyway); "none" keeps nothing.
+    """
+    return name in ("gelu", "elu", "leaky_relu")
 
 
 def _conv_repr(conv: nn.modules.conv._ConvNd, activation: str) -> str:

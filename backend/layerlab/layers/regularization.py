@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from pydantic import Field
 from torch import nn
 
+from layerlab.layers.costs import elementwise
 from layerlab.layers.modules import SequenceBatchNorm
 from layerlab.layers.registry import register
-from layerlab.layers.spec import LayerParams, Shape, ShapeError, define_layer
+from layerlab.layers.spec import LayerCost, LayerParams, Shape, ShapeError, define_layer
 
 __all__ = ["BatchNormParams", "DropoutParams", "LayerNormParams"]
 
@@ -31,6 +33,8 @@ register(
         params=DropoutParams,
         infer=lambda in_shapes, p: in_shapes[0],
         build=lambda in_shapes, p: nn.Dropout(p.rate),
+        # its output and the random mask (a float tensor on the CPU, bytes on a GPU)
+        cost=elementwise(extra_values_per_output=1),
         examples=[((10,),), ((3, 4, 4),)],
     )
 )
@@ -60,6 +64,18 @@ def _batchnorm_build(in_shapes: Sequence[Shape], p: BatchNormParams) -> nn.Modul
     return nn.BatchNorm2d(shape[0], eps=p.eps, momentum=p.momentum)
 
 
+def _batchnorm_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: BatchNormParams) -> LayerCost:
+    """Scale and shift per feature (channel); buffers: running mean and variance (float32), a batch counter (int64)."""
+    shape = in_shapes[0]
+    features = shape[1] if len(shape) == 2 else shape[0]
+    return LayerCost(
+        params=2 * features,
+        buffer_bytes=2 * 4 * features + 8,
+        saved_values=math.prod(out_shape),
+        flops=4 * math.prod(out_shape),
+    )
+
+
 register(
     define_layer(
         "BatchNorm",
@@ -72,6 +88,7 @@ register(
         params=BatchNormParams,
         infer=_batchnorm_infer,
         build=_batchnorm_build,
+        cost=_batchnorm_cost,
         examples=[((10,),), ((3, 4, 4),), ((5, 6),)],
     )
 )
@@ -81,6 +98,16 @@ class LayerNormParams(LayerParams):
     """LayerNorm params."""
 
     eps: float = Field(default=1e-5, gt=0.0, le=1.0, description="Added to the variance to avoid dividing by zero.")
+
+
+def _layernorm_cost(in_shapes: Sequence[Shape], out_shape: Shape, p: LayerNormParams) -> LayerCost:
+    """Scale and shift of the last axis; keeps its output and a mean and 1/std per row."""
+    rows = math.prod(out_shape[:-1])
+    return LayerCost(
+        params=2 * out_shape[-1],
+        saved_values=math.prod(out_shape) + 2 * rows,
+        flops=5 * math.prod(out_shape),
+    )
 
 
 register(
@@ -94,6 +121,7 @@ register(
         params=LayerNormParams,
         infer=lambda in_shapes, p: in_shapes[0],
         build=lambda in_shapes, p: nn.LayerNorm(in_shapes[0][-1], eps=p.eps),
+        cost=_layernorm_cost,
         examples=[((10,),), ((5, 6),)],
     )
 )

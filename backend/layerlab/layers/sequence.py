@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import Field
@@ -11,7 +12,7 @@ from torch import nn
 from layerlab.layers.checks import require_sequence
 from layerlab.layers.modules import EmbeddingLayer, RecurrentLayer
 from layerlab.layers.registry import register
-from layerlab.layers.spec import LayerParams, Shape, ShapeError, define_layer
+from layerlab.layers.spec import LayerCost, LayerParams, Shape, ShapeError, define_layer
 
 __all__ = ["EmbeddingParams", "RecurrentParams", "SimpleRNNParams"]
 
@@ -47,6 +48,13 @@ register(
         params=EmbeddingParams,
         infer=_embedding_infer,
         build=lambda in_shapes, p: EmbeddingLayer(p.vocab_size, p.embedding_dim),
+        # the table; keeps its output and the ids as int64 (8 bytes per step); a lookup, no arithmetic
+        cost=lambda in_shapes, out_shape, p: LayerCost(
+            params=p.vocab_size * p.embedding_dim,
+            saved_values=math.prod(out_shape),
+            saved_bytes=8 * in_shapes[0][0],
+            field="vocab_size",
+        ),
         examples=[((12,),)],
     )
 )
@@ -102,6 +110,30 @@ def _gru_build(in_shapes: Sequence[Shape], p: RecurrentParams) -> nn.Module:
     return RecurrentLayer(rnn, return_sequences=p.return_sequences)
 
 
+def _recurrent_cost(
+    gates: int, kept_per_unit: int, kept_per_input: int
+) -> Callable[[Sequence[Shape], Shape, RecurrentParams], LayerCost]:
+    """The cost of a recurrent layer with ``gates`` weight blocks (SimpleRNN 1, GRU 3, LSTM 4).
+
+    Per step, layer and direction it keeps about ``kept_per_unit · units + kept_per_input ·
+    inputs`` values for backward (gates, states; measured on PyTorch's CPU implementation),
+    and does ``2 · gates · units · (inputs + units)`` FLOPs.
+    """
+
+    def cost(in_shapes: Sequence[Shape], out_shape: Shape, p: RecurrentParams) -> LayerCost:
+        steps, features = require_sequence(in_shapes[0])
+        directions = 2 if p.bidirectional else 1
+        params = kept = flops = 0
+        for layer in range(p.num_layers):
+            inputs = features if layer == 0 else p.units * directions
+            params += directions * gates * (inputs * p.units + p.units * p.units + 2 * p.units)
+            kept += directions * steps * (kept_per_unit * p.units + kept_per_input * inputs)
+            flops += directions * steps * 2 * gates * p.units * (inputs + p.units)
+        return LayerCost(params=params, saved_values=kept + math.prod(out_shape), flops=flops, field="units")
+
+    return cost
+
+
 _RNN_EXAMPLES: list[tuple[Shape, ...]] = [((7, 3),)]
 
 register(
@@ -117,6 +149,7 @@ register(
         params=SimpleRNNParams,
         infer=_recurrent_infer,
         build=_simple_rnn_build,
+        cost=_recurrent_cost(gates=1, kept_per_unit=2, kept_per_input=0),
         examples=_RNN_EXAMPLES,
     )
 )
@@ -132,6 +165,7 @@ register(
         params=RecurrentParams,
         infer=_recurrent_infer,
         build=_lstm_build,
+        cost=_recurrent_cost(gates=4, kept_per_unit=18, kept_per_input=4),
         examples=_RNN_EXAMPLES,
     )
 )
@@ -146,6 +180,7 @@ register(
         params=RecurrentParams,
         infer=_recurrent_infer,
         build=_gru_build,
+        cost=_recurrent_cost(gates=3, kept_per_unit=8, kept_per_input=0),
         examples=_RNN_EXAMPLES,
     )
 )

@@ -3,8 +3,9 @@
 A layer type (``Dense``) is one :class:`LayerSpec`: its name, palette category, a
 one-line description, a longer plain-language explanation for learners, a pydantic
 params model (published as the JSON Schema the page's forms are generated from),
-how many inputs it takes, how it infers its output shape and how it builds its
-torch module.
+how many inputs it takes, how it infers its output shape, how it builds its
+torch module and what one node of it costs (:class:`LayerCost`: parameters, buffers,
+values kept for backward, FLOPs), from shapes alone.
 
 Shapes are **per sample, without the batch dimension**: images ``(C, H, W)``,
 vectors ``(F,)``, sequences ``(T, F)``. A layer that cannot accept its input shapes
@@ -18,11 +19,15 @@ Example::
     spec.infer_shape([(784,)], params)      # (10,)
     spec.build([(784,)], params)            # DenseLayer(in_features=784, out_features=10, ...)
     spec.param_count([(784,)], params)      # 7850
+    spec.cost([(784,)], params)             # LayerCost(params=7850, saved_values=10, flops=15680, field='units')
 """
 
 from __future__ import annotations
 
 import builtins
+import copy
+import functools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
@@ -34,12 +39,14 @@ from torch import nn
 __all__ = [
     "CATEGORIES",
     "Category",
+    "LayerCost",
     "LayerParams",
     "LayerSpec",
     "Shape",
     "ShapeError",
     "define_layer",
     "format_shape",
+    "module_cost",
 ]
 
 Shape = tuple[int, ...]
@@ -110,10 +117,58 @@ def format_shape(shape: Sequence[int] | None, *, batch: bool = True) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
+@dataclass(frozen=True)
+class LayerCost:
+    """What one node costs in a training step, worked out from its shapes and params (an estimate).
+
+    The per-sample fields are multiplied by the batch size in :mod:`layerlab.graph.cost`;
+    nothing here allocates a tensor.
+
+    Attributes:
+        params: parameters (weights, biases, learned tables); each is a float32 with a
+            gradient and the optimizer's state.
+        buffer_bytes: registered buffers (BatchNorm's running statistics, a sinusoidal
+            positional table): held once per model, not per sample.
+        saved_values: values per sample the forward pass keeps for backward, the node's own
+            output included (the next layer or the loss keeps it); 0 when the output is a view
+            of the input (Flatten). Floats: 4 bytes each, 2 under mixed precision.
+        saved_bytes: further bytes per sample kept in fixed-width types (MaxPool's int64
+            indices, an Embedding's int64 token ids).
+        flops: floating-point operations of the forward pass per sample (a multiply-add is 2).
+        field: the param to shrink first when this node costs too much (``"units"``), if one is.
+    """
+
+    params: int = 0
+    buffer_bytes: int = 0
+    saved_values: int = 0
+    saved_bytes: int = 0
+    flops: int = 0
+    field: str | None = None
+
+
+def module_cost(module: nn.Module, out_shape: Shape) -> LayerCost:
+    """The default cost of a layer type that declares none: counted on its built module.
+
+    Parameters and buffers are those of ``module`` (build it on the ``meta`` device: no
+    memory); it keeps its output for backward (``saved_values`` = output values) and does
+    about two FLOPs per parameter per sample (right for a dense layer on a vector).
+    """
+    params = sum(p.numel() for p in module.parameters())
+    buffers = sum(b.numel() * b.element_size() for b in module.buffers())
+    return LayerCost(params=params, buffer_bytes=buffers, saved_values=math.prod(out_shape), flops=2 * params)
+
+
 P = TypeVar("P", bound=LayerParams)
 
 InferFn = Callable[[Sequence[Shape], LayerParams], Shape]
 BuildFn = Callable[[Sequence[Shape], LayerParams], nn.Module]
+CostFn = Callable[[Sequence[Shape], Shape, LayerParams], LayerCost]
+
+
+@functools.cache
+def _schema_of(model: builtins.type[LayerParams]) -> dict[str, object]:
+    # pydantic rebuilds the schema on every call (about a millisecond): once per params model.
+    return model.model_json_schema()
 
 
 @dataclass(frozen=True)
@@ -140,6 +195,7 @@ class LayerSpec:
     example_inputs: tuple[tuple[Shape, ...], ...]
     _infer: InferFn = field(repr=False)
     _build: BuildFn = field(repr=False)
+    _cost: CostFn | None = field(default=None, repr=False)
 
     def parse_params(self, raw: Mapping[str, object] | LayerParams | None = None) -> LayerParams:
         """Check raw params (missing keys take their defaults).
@@ -181,6 +237,36 @@ class LayerSpec:
             module = self.build(in_shapes, params)
         return sum(p.numel() for p in module.parameters())
 
+    def cost(
+        self,
+        in_shapes: Sequence[Shape],
+        params: Mapping[str, object] | LayerParams | None = None,
+        *,
+        out_shape: Shape | None = None,
+    ) -> LayerCost:
+        """What one node of this type costs for these input shapes (see :class:`LayerCost`).
+
+        From the layer type's own cost function where it declares one (formulas on the
+        shapes, no module built), else :func:`module_cost` of a module built on the ``meta``
+        device. ``params`` and ``buffer_bytes`` equal those of :meth:`build`'s module (the
+        registry's tests check it). ``out_shape`` saves inferring it again.
+
+        Raises:
+            ShapeError: when the inputs do not fit (as :meth:`infer_shape`).
+        """
+        shapes = [tuple(int(d) for d in s) for s in in_shapes]
+        checked = self.parse_params(params)
+        out = tuple(out_shape) if out_shape is not None else self._infer(shapes, checked)
+        if self._cost is not None:
+            return self._cost(shapes, out, checked)
+        with torch.device("meta"):
+            module = self._build(shapes, checked)
+        return module_cost(module, out)
+
+    def params_schema(self) -> dict[str, object]:
+        """The params model's JSON Schema, built once per layer type (shared: do not modify it)."""
+        return _schema_of(self.params_model)
+
     def catalogue_entry(self) -> dict[str, object]:
         """This layer type as one item of ``GET /api/layers``."""
         return {
@@ -188,7 +274,7 @@ class LayerSpec:
             "category": self.category,
             "description": self.description,
             "explanation": self.explanation,
-            "params_schema": self.params_model.model_json_schema(),
+            "params_schema": copy.deepcopy(self.params_schema()),
             "inputs": {"min": self.min_inputs, "max": self.max_inputs},
         }
 
@@ -202,11 +288,18 @@ def define_layer(
     params: type[P],
     infer: Callable[[Sequence[Shape], P], Shape],
     build: Callable[[Sequence[Shape], P], nn.Module],
+    cost: Callable[[Sequence[Shape], Shape, P], LayerCost] | None = None,
     min_inputs: int = 1,
     max_inputs: int | None = 1,
     examples: Sequence[Sequence[Shape]] = (),
 ) -> LayerSpec:
-    """Make a :class:`LayerSpec` from callables typed on the layer's own params model."""
+    """Make a :class:`LayerSpec` from callables typed on the layer's own params model.
+
+    ``cost(in_shapes, out_shape, params)`` gives a node's :class:`LayerCost` from shapes;
+    without it the cost is counted on a module built on the ``meta`` device
+    (:func:`module_cost`), which is right for parameters and buffers but only rough for
+    FLOPs and the values kept for backward.
+    """
 
     def _infer(in_shapes: Sequence[Shape], raw: LayerParams) -> Shape:
         assert isinstance(raw, params)
@@ -215,6 +308,10 @@ def define_layer(
     def _build(in_shapes: Sequence[Shape], raw: LayerParams) -> nn.Module:
         assert isinstance(raw, params)
         return build(in_shapes, raw)
+
+    def _cost(in_shapes: Sequence[Shape], out_shape: Shape, raw: LayerParams) -> LayerCost:
+        assert isinstance(raw, params) and cost is not None
+        return cost(in_shapes, out_shape, raw)
 
     return LayerSpec(
         type=type,
@@ -227,4 +324,5 @@ def define_layer(
         example_inputs=tuple(tuple(tuple(s) for s in ex) for ex in examples),
         _infer=_infer,
         _build=_build,
+        _cost=_cost if cost is not None else None,
     )

@@ -180,3 +180,78 @@ def test_embedding_accepts_float_token_ids() -> None:
     module = spec.build([(4,)], {"vocab_size": 10, "embedding_dim": 3})
     out = module(torch.tensor([[1.0, 2.0, 3.0, 9.0]]))
     assert out.shape == (1, 4, 3)
+
+
+COST_VARIANTS: list[tuple[str, dict[str, object], list[Shape]]] = [
+    ("Dense", {"units": 5, "use_bias": False}, [(7, 3)]),
+    ("Conv2D", {"filters": 3, "kernel_size": 4, "padding": "same", "use_bias": False}, [(2, 9, 9)]),
+    ("Conv1D", {"filters": 3, "kernel_size": 2, "padding": "same"}, [(6, 4)]),
+    ("ConvTranspose2D", {"filters": 3, "kernel_size": 4, "stride": 2, "use_bias": False}, [(2, 5, 5)]),
+    ("BatchNorm", {}, [(10,)]),
+    ("BatchNorm", {}, [(5, 6)]),
+    ("BatchNorm", {}, [(3, 4, 4)]),
+    ("LayerNorm", {}, [(5, 6)]),
+    ("Embedding", {"vocab_size": 11, "embedding_dim": 3}, [(4,)]),
+    ("SimpleRNN", {"units": 5, "num_layers": 2, "bidirectional": True}, [(6, 3)]),
+    ("LSTM", {"units": 5, "num_layers": 3, "bidirectional": True}, [(6, 3)]),
+    ("GRU", {"units": 5, "num_layers": 2}, [(6, 3)]),
+    ("MultiHeadAttention", {"num_heads": 2, "dropout": 0.1}, [(5, 4)]),
+    ("TransformerEncoderLayer", {"num_heads": 2, "dim_feedforward": 7, "activation": "gelu"}, [(5, 4)]),
+    ("PositionalEncoding", {"kind": "learned", "max_len": 9}, [(6, 4)]),
+    ("PositionalEncoding", {"kind": "sinusoidal", "max_len": 17}, [(6, 5)]),
+]
+
+
+def _cost_cases() -> list[tuple[str, dict[str, object], list[Shape]]]:
+    cases: list[tuple[str, dict[str, object], list[Shape]]] = [
+        (spec.type, {"shape": [3, 5]} if spec.type == "Input" else {}, list(example))
+        for spec in all_specs()
+        for example in spec.example_inputs
+    ]
+    return cases + COST_VARIANTS
+
+
+@pytest.mark.parametrize("type_name,params,in_shapes", _cost_cases(), ids=lambda v: str(v))
+def test_cost_counts_the_params_and_buffers_of_the_built_module(
+    type_name: str, params: dict[str, object], in_shapes: list[Shape]
+) -> None:
+    spec = get_spec(type_name)
+    assert spec is not None
+    cost = spec.cost(in_shapes, params)
+    with torch.device("meta"):
+        module = spec.build(in_shapes, params)
+    assert cost.params == sum(p.numel() for p in module.parameters())
+    assert cost.buffer_bytes == sum(b.numel() * b.element_size() for b in module.buffers())
+    assert cost.flops >= 0 and cost.saved_values >= 0 and cost.saved_bytes >= 0
+    if cost.field is not None:
+        assert cost.field in spec.params_model.model_fields
+
+
+def test_a_layer_without_a_cost_function_is_counted_on_its_meta_module() -> None:
+    from torch import nn
+
+    from layerlab.layers import LayerParams, define_layer
+
+    class _Params(LayerParams):
+        pass
+
+    spec = define_layer(
+        "Scratch",
+        category="dense",
+        description="d",
+        explanation="e",
+        params=_Params,
+        infer=lambda in_shapes, p: (3,),
+        build=lambda in_shapes, p: nn.BatchNorm1d(in_shapes[0][0]),
+    )
+    cost = spec.cost([(4,)], {})
+    assert (cost.params, cost.buffer_bytes, cost.saved_values, cost.flops) == (8, 2 * 4 * 4 + 8, 3, 16)
+
+
+def test_params_schema_is_built_once_and_the_catalogue_gets_a_copy() -> None:
+    spec = get_spec("Dense")
+    assert spec is not None
+    assert spec.params_schema() is spec.params_schema()
+    entry = next(item for item in layer_catalogue() if item["type"] == "Dense")
+    assert entry["params_schema"] == spec.params_schema()
+    assert entry["params_schema"] is not spec.params_schema()
