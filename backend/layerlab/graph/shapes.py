@@ -1,4 +1,4 @@
-"""Shape inference: the per-sample output shape and parameter count of every node, in topological order.
+"""Shape inference: the per-sample output shape, parameter count and cost of every node, in topological order.
 
 A node whose own checks failed (unknown type, bad params, wrong number of inputs), or one of
 whose inputs has no shape, gets ``None`` silently: one mistake yields one issue, not a cascade.
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from layerlab.errors import GraphIssue
-from layerlab.layers import LayerParams, LayerSpec, Shape, ShapeError, format_shape
+from layerlab.layers import LayerCost, LayerParams, LayerSpec, Shape, ShapeError, format_shape
 
 __all__ = ["ShapeNode", "ShapeResult", "infer_shapes", "shape_issue"]
 
@@ -30,11 +30,15 @@ class ShapeNode:
 
 @dataclass(frozen=True)
 class ShapeResult:
-    """Output shape (``None``: unknown) and parameter count (0 when unknown) per node, plus the issues found."""
+    """Output shape (``None``: unknown) and parameter count (0 when unknown) per node, plus the issues found.
+
+    ``costs`` holds the :class:`LayerCost` of every node whose shape is known.
+    """
 
     shapes: dict[str, Shape | None]
     params: dict[str, int]
     issues: list[GraphIssue]
+    costs: dict[str, LayerCost]
 
 
 def infer_shapes(order: Sequence[str], nodes: Mapping[str, ShapeNode], input_shape: Shape | None) -> ShapeResult:
@@ -52,6 +56,7 @@ def infer_shapes(order: Sequence[str], nodes: Mapping[str, ShapeNode], input_sha
     """
     shapes: dict[str, Shape | None] = {}
     params: dict[str, int] = {}
+    costs: dict[str, LayerCost] = {}
     issues: list[GraphIssue] = []
     for node_id in order:
         shapes[node_id] = None
@@ -70,7 +75,7 @@ def infer_shapes(order: Sequence[str], nodes: Mapping[str, ShapeNode], input_sha
                 continue  # no data set chosen and no shape override: shapes stay unknown
             else:
                 out = node.spec.infer_shape(known, node.params)
-            count = node.spec.param_count(known, node.params)
+            cost = node.spec.cost(known, node.params, out_shape=out)
         except ShapeError as err:
             issues.append(shape_issue(node, err, known))
             continue
@@ -86,8 +91,9 @@ def infer_shapes(order: Sequence[str], nodes: Mapping[str, ShapeNode], input_sha
             )
             continue
         shapes[node_id] = out
-        params[node_id] = count
-    return ShapeResult(shapes=shapes, params=params, issues=issues)
+        params[node_id] = cost.params
+        costs[node_id] = cost
+    return ShapeResult(shapes=shapes, params=params, issues=issues, costs=costs)
 
 
 def shape_issue(node: ShapeNode, err: ShapeError, in_shapes: Sequence[Shape]) -> GraphIssue:

@@ -2,11 +2,13 @@
 
 :func:`validate_graph` never raises on a well-formed ``GraphSpec``; it checks, in one pass:
 
-* ``empty_graph``, ``too_many_nodes`` (when ``max_nodes`` is given)
+* ``empty_graph``, ``too_many_nodes`` (when ``max_nodes`` is given; validation stops there,
+  so a huge graph costs no more than counting its nodes)
 * nodes: ``duplicate_id``, ``unknown_layer`` (listing the valid types), ``unknown_param``,
   ``param_out_of_range``, ``invalid_param`` (``field`` = the param)
 * edges: ``dangling_edge`` (``field`` = ``"source"`` or ``"target"``), ``self_loop``,
-  ``duplicate_edge``, ``cycle`` (``node_id`` on the cycle, the message lists it)
+  ``duplicate_edge``, ``cycle`` (one per group of nodes that reach each other, found in
+  linear time; ``node_id`` on the cycle, the message lists it)
 * structure: ``no_input``, ``multiple_inputs`` (a network has exactly one Input),
   ``missing_input`` / ``too_many_inputs`` (per layer type), ``unreachable`` (not fed from
   the Input), ``no_output`` (nothing after the Input), ``multiple_outputs`` (more than one
@@ -16,8 +18,12 @@
   ``field`` = the param), ``too_many_params`` (when ``max_params`` is given),
   ``too_large_activations`` (when ``max_activation_elements`` is given: the values of all
   nodes' outputs per sample, summed, exceed it; ``node_id`` = the node with the largest output)
+* cost: ``too_much_memory`` (when ``max_memory_bytes`` is given: the estimate of
+  :mod:`layerlab.graph.cost` for the training settings is over it; ``node_id`` = the
+  costliest node, ``field`` = its param to shrink)
 
 Issues are data, ordered as found; clients match on ``code``, never on the message.
+Every step is linear in the number of nodes and edges.
 """
 
 from __future__ import annotations
@@ -32,15 +38,17 @@ from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from layerlab.errors import GraphIssue
+from layerlab.graph.cost import CostEstimate, CostSettings, estimate_cost, memory_issue
 from layerlab.graph.shapes import ShapeNode, infer_shapes
 from layerlab.graph.spec import EdgeSpec, GraphSpec, NodeSpec
-from layerlab.layers import LayerParams, LayerSpec, Shape, format_shape, get_spec, layer_types
+from layerlab.layers import LayerCost, LayerParams, LayerSpec, Shape, format_shape, get_spec, layer_types
 
 __all__ = ["GraphReport", "NodeReport", "ValidatedGraph", "ValidatedNode", "analyse_graph", "validate_graph"]
 
 logger = logging.getLogger(__name__)
 
 _RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long"}
+_LISTED_IDS = 10  # node ids a message lists before "… and N more"
 
 
 class NodeReport(BaseModel):
@@ -53,9 +61,10 @@ class NodeReport(BaseModel):
 class GraphReport(BaseModel):
     """The result of :func:`validate_graph`.
 
-    ``nodes`` has an entry for every node id; ``order`` lists the node ids in a topological
-    order (nodes on or after a cycle are left out); ``output_id`` is the single output node
-    when there is exactly one.
+    ``nodes`` has an entry for every node id (none when validation stopped at
+    ``too_many_nodes``); ``order`` lists the node ids in a topological order (nodes on or
+    after a cycle are left out); ``output_id`` is the single output node when there is
+    exactly one; ``cost`` is the estimate of one training step (``None`` while no shape is known).
     """
 
     valid: bool
@@ -65,14 +74,16 @@ class GraphReport(BaseModel):
     order: list[str] = Field(default_factory=list)
     input_id: str | None = None
     output_id: str | None = None
+    cost: CostEstimate | None = None
 
     def to_response(self) -> dict[str, object]:
-        """The body of ``POST /api/graphs/validate`` (SPEC §3): valid, errors, nodes, total_params."""
+        """The body of ``POST /api/graphs/validate``: valid, errors, nodes, total_params, cost."""
         return {
             "valid": self.valid,
             "errors": [issue.model_dump() for issue in self.errors],
             "nodes": {node_id: node.model_dump() for node_id, node in self.nodes.items()},
             "total_params": self.total_params,
+            "cost": self.cost.model_dump() if self.cost is not None else None,
         }
 
 
@@ -103,6 +114,8 @@ def validate_graph(
     max_nodes: int | None = None,
     max_params: int | None = None,
     max_activation_elements: int | None = None,
+    cost_settings: CostSettings | None = None,
+    max_memory_bytes: int | None = None,
 ) -> GraphReport:
     """Check a graph against a data set's per-sample input shape and report every problem at once.
 
@@ -114,6 +127,9 @@ def validate_graph(
         max_nodes / max_params / max_activation_elements: limits (from settings); ``None``
             means no limit. ``max_activation_elements`` bounds the values per sample (no batch)
             of all nodes' outputs summed, the memory a forward pass keeps for backward.
+        cost_settings: the training settings the cost estimate is for (``None``: the
+            defaults, batch 32 with adam).
+        max_memory_bytes: the most memory a run may need by that estimate (``None``: no limit).
 
     Returns:
         A :class:`GraphReport`; ``valid`` is true when ``errors`` is empty.
@@ -129,6 +145,8 @@ def validate_graph(
         max_nodes=max_nodes,
         max_params=max_params,
         max_activation_elements=max_activation_elements,
+        cost_settings=cost_settings,
+        max_memory_bytes=max_memory_bytes,
     ).report
 
 
@@ -139,6 +157,8 @@ def analyse_graph(
     max_nodes: int | None = None,
     max_params: int | None = None,
     max_activation_elements: int | None = None,
+    cost_settings: CostSettings | None = None,
+    max_memory_bytes: int | None = None,
 ) -> ValidatedGraph:
     """:func:`validate_graph`, also returning the checked nodes the compiler builds from."""
     issues: list[GraphIssue] = []
@@ -155,10 +175,14 @@ def analyse_graph(
         issues.append(
             GraphIssue(
                 code="too_many_nodes",
-                message=f"The graph has {len(graph.nodes)} nodes, more than the limit of {max_nodes}.",
+                message=(
+                    f"The graph has {len(graph.nodes):,} nodes, more than the limit of {max_nodes:,}; "
+                    "the rest of it was not checked."
+                ),
                 hint="Remove some nodes.",
             )
         )
+        return ValidatedGraph(report=GraphReport(valid=False, errors=issues), nodes={})
 
     # --- nodes: ids, layer types, params -------------------------------------------------
     nodes: dict[str, NodeSpec] = {}
@@ -260,12 +284,13 @@ def analyse_graph(
                 hint="Add an Input node and connect it to the first layer; it takes its shape from the data set.",
             )
         )
+    inputs_text = f"The graph has {len(input_ids):,} Input nodes ({_quoted(input_ids)}); a network has exactly one."
     for extra in input_ids[1:]:
         issues.append(
             GraphIssue(
                 code="multiple_inputs",
                 node_id=extra,
-                message=f"The graph has {len(input_ids)} Input nodes ({_quoted(input_ids)}); a network has exactly one.",
+                message=inputs_text,
                 hint="Delete the extra Input, or feed the branches from the one Input.",
             )
         )
@@ -350,12 +375,13 @@ def analyse_graph(
             )
         )
     elif len(sinks) > 1:
+        outputs_text = f"The network has {len(sinks):,} outputs ({_quoted(sinks)}); it needs exactly one."
         for sink in sinks:
             issues.append(
                 GraphIssue(
                     code="multiple_outputs",
                     node_id=sink,
-                    message=f"The network has {len(sinks)} outputs ({_quoted(sinks)}); it needs exactly one.",
+                    message=outputs_text,
                     hint="Join the branches with an Add or Concat node before the last layer, or delete the unused ones.",
                 )
             )
@@ -390,6 +416,11 @@ def analyse_graph(
         issue = _activation_issue(result.shapes, nodes, max_activation_elements)
         if issue is not None:
             issues.append(issue)
+    cost = _estimate(result.costs, result.shapes, output_id, input_id, cost_settings or CostSettings(), len(nodes))
+    if cost is not None and max_memory_bytes is not None:
+        issue = memory_issue(cost, max_memory_bytes, {n: node.type for n, node in nodes.items()}, result.costs)
+        if issue is not None:
+            issues.append(issue)
 
     report = GraphReport(
         valid=not issues,
@@ -405,6 +436,7 @@ def analyse_graph(
         order=order,
         input_id=input_id,
         output_id=output_id,
+        cost=cost,
     )
     validated = {
         node_id: ValidatedNode(
@@ -420,6 +452,29 @@ def analyse_graph(
     if issues:
         logger.debug("graph invalid: %s", [issue.code for issue in issues])
     return ValidatedGraph(report=report, nodes=validated)
+
+
+def _estimate(
+    costs: dict[str, LayerCost],
+    shapes: dict[str, Shape | None],
+    output_id: str | None,
+    input_id: str | None,
+    settings: CostSettings,
+    node_count: int,
+) -> CostEstimate | None:
+    """The cost estimate of the nodes whose shapes are known (``None`` when none is)."""
+    if not costs:
+        return None
+    output = shapes.get(output_id) if output_id is not None else None
+    source = shapes.get(input_id) if input_id is not None else None
+    return estimate_cost(
+        costs,
+        settings,
+        output_id=output_id,
+        output_values=math.prod(output) if output is not None else 0,
+        input_values=math.prod(source) if source is not None else 0,
+        complete=len(costs) == node_count,
+    )
 
 
 def _activation_issue(shapes: dict[str, Shape | None], nodes: dict[str, NodeSpec], limit: int) -> GraphIssue | None:
@@ -448,7 +503,8 @@ def _activation_issue(shapes: dict[str, Shape | None], nodes: dict[str, NodeSpec
 
 def _param_issues(node: NodeSpec, spec: LayerSpec, errors: Sequence[ErrorDetails]) -> list[GraphIssue]:
     """One issue per pydantic error of a node's params, naming the node and the field."""
-    properties = spec.params_model.model_json_schema().get("properties", {})
+    properties = spec.params_schema().get("properties", {})
+    assert isinstance(properties, dict)
     issues: list[GraphIssue] = []
     for error in errors:
         loc = error["loc"]
@@ -543,42 +599,98 @@ def _topological_order(
 
 
 def _cycle_issues(nodes: dict[str, NodeSpec], order: list[str], successors: dict[str, list[str]]) -> list[GraphIssue]:
-    """One ``cycle`` issue per cycle found among the nodes Kahn's algorithm could not order."""
+    """One ``cycle`` issue per group of nodes that reach each other, among those Kahn's algorithm left over.
+
+    The groups are the strongly connected components of the left-over nodes (Tarjan's
+    algorithm, iterative: linear in nodes and edges, no recursion limit); a node that merely
+    comes after a cycle is a group of one and gets no issue. Each issue names a node on a
+    cycle of its group and lists that cycle, in node order of the groups' first nodes.
+    """
     done = set(order)
-    core = {node_id for node_id in nodes if node_id not in done}
-    # Peel off nodes that merely come after a cycle: keep only nodes with a successor in the core.
-    changed = True
-    while changed:
-        changed = False
-        for node_id in list(core):
-            if not any(t in core for t in successors[node_id]):
-                core.discard(node_id)
-                changed = True
+    position = {node_id: index for index, node_id in enumerate(nodes)}
+    left = [node_id for node_id in nodes if node_id not in done]
+    groups = [group for group in _strong_components(left, successors) if len(group) > 1]
+    groups.sort(key=lambda group: min(position[n] for n in group))
     issues: list[GraphIssue] = []
-    visited: set[str] = set()
-    for start in nodes:
-        if start not in core or start in visited:
-            continue
-        path: list[str] = []
-        position: dict[str, int] = {}
-        current = start
-        while current not in position and current not in visited:
-            position[current] = len(path)
-            path.append(current)
-            current = next(t for t in successors[current] if t in core)
-        visited.update(path)
-        if current in position:
-            cycle = path[position[current] :]
-            text = " → ".join(f'"{n}"' for n in [*cycle, cycle[0]])
-            issues.append(
-                GraphIssue(
-                    code="cycle",
-                    node_id=cycle[0],
-                    message=f"The graph has a cycle: {text}. Data must flow one way, from the Input to the output.",
-                    hint="Delete one of the edges of the cycle.",
-                )
+    for group in groups:
+        cycle = _cycle_in(group, successors, position)
+        issues.append(
+            GraphIssue(
+                code="cycle",
+                node_id=cycle[0],
+                message=f"The graph has a cycle: {_cycle_text(cycle)}. Data must flow one way, from the Input to the output.",
+                hint="Delete one of the edges of the cycle.",
             )
+        )
     return issues
+
+
+def _strong_components(members: Sequence[str], successors: dict[str, list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components of the subgraph on ``members`` (iterative)."""
+    inside = set(members)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    for root in members:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, 0)]  # (node, next successor to look at)
+        while work:
+            node, at = work[-1]
+            targets = successors[node]
+            while at < len(targets) and targets[at] not in inside:
+                at += 1
+            if at < len(targets):
+                work[-1] = (node, at + 1)
+                target = targets[at]
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+    return components
+
+
+def _cycle_in(group: Sequence[str], successors: dict[str, list[str]], position: dict[str, int]) -> list[str]:
+    """A cycle inside a strongly connected group, starting where the walk from its first node closes."""
+    inside = set(group)
+    current = min(group, key=lambda n: position[n])
+    path: list[str] = []
+    seen: dict[str, int] = {}
+    while current not in seen:  # every node of the group has a successor in it: the walk closes
+        seen[current] = len(path)
+        path.append(current)
+        current = next(t for t in successors[current] if t in inside)
+    return path[seen[current] :]
+
+
+def _cycle_text(cycle: Sequence[str]) -> str:
+    """``"a" → "b" → "a"``; a long cycle shows its first nodes and how many more."""
+    if len(cycle) <= _LISTED_IDS + 2:
+        return " → ".join(f'"{n}"' for n in [*cycle, cycle[0]])
+    head = " → ".join(f'"{n}"' for n in cycle[:_LISTED_IDS])
+    return f'{head} → … ({len(cycle) - _LISTED_IDS:,} more nodes) → "{cycle[0]}"'
 
 
 def _reachable(starts: Sequence[str], successors: dict[str, list[str]]) -> set[str]:
@@ -593,4 +705,6 @@ def _reachable(starts: Sequence[str], successors: dict[str, list[str]]) -> set[s
 
 
 def _quoted(ids: Sequence[str]) -> str:
-    return ", ".join(f'"{node_id}"' for node_id in ids)
+    """``"a", "b"``; past ten ids, ``… and N more`` (a message stays short however big the graph)."""
+    text = ", ".join(f'"{node_id}"' for node_id in ids[:_LISTED_IDS])
+    return text if len(ids) <= _LISTED_IDS else f"{text} and {len(ids) - _LISTED_IDS:,} more"

@@ -23,7 +23,7 @@ def chain(*layers: tuple[str, str, dict[str, Any]]) -> GraphSpec:
     return graph(nodes, [(a[0], b[0]) for a, b in zip(layers, layers[1:], strict=False)])
 
 
-def codes(spec: GraphSpec, input_shape: tuple[int, ...] | None = (4,), **limits: int) -> list[str]:
+def codes(spec: GraphSpec, input_shape: tuple[int, ...] | None = (4,), **limits: Any) -> list[str]:
     return [issue.code for issue in validate_graph(spec, input_shape, **limits).errors]
 
 
@@ -43,7 +43,7 @@ def test_valid_mlp_reports_shapes_params_order_and_output() -> None:
 
 def test_to_response_is_the_spec_validate_body() -> None:
     body = validate_graph(load("invalid_shapes.json"), (1, 8, 8)).to_response()
-    assert set(body) == {"valid", "errors", "nodes", "total_params"}
+    assert set(body) == {"valid", "errors", "nodes", "total_params", "cost"}
     assert body["valid"] is False
     errors = body["errors"]
     assert isinstance(errors, list)
@@ -312,3 +312,107 @@ def test_absurd_conv_is_rejected_by_the_default_setting_but_the_reference_exampl
         template = get_template(name)
         assert template is not None
         assert validate_graph(template.graph, shape, max_activation_elements=limit).valid
+
+
+# --- bounded time: validation stops at its limits, cycles are found in linear time ----------
+
+
+def test_past_max_nodes_validation_stops_with_too_many_nodes_only() -> None:
+    # 300 nodes, one of an unknown type and a cycle among them: none of it is looked at past the limit
+    nodes = [{"id": "in", "type": "Input"}] + [{"id": f"d{i}", "type": "Dense"} for i in range(298)]
+    nodes.append({"id": "odd", "type": "NoSuchLayer"})
+    edges = [(a["id"], b["id"]) for a, b in zip(nodes, nodes[1:], strict=False)] + [("d5", "d2")]
+    report = validate_graph(graph(nodes, edges), (4,), max_nodes=200)
+    [issue] = report.errors
+    assert issue.code == "too_many_nodes"
+    assert "300 nodes" in issue.message and "200" in issue.message
+    assert report.nodes == {} and report.cost is None and not report.valid
+
+
+def test_graph_spec_caps_nodes_and_edges() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        GraphSpec.model_validate({"nodes": [{"id": f"n{i}", "type": "Dense"} for i in range(10_001)]})
+    with pytest.raises(ValidationError):
+        GraphSpec.model_validate({"nodes": [], "edges": [{"source": "a", "target": "b"}] * 40_001})
+
+
+class _CountingSuccessors(dict[str, list[str]]):
+    """A successor map that counts how often it is read."""
+
+    reads = 0
+
+    def __getitem__(self, key: str) -> list[str]:
+        self.reads += 1
+        return super().__getitem__(key)
+
+
+def test_cycle_search_reads_each_node_a_bounded_number_of_times() -> None:
+    from layerlab.graph.spec import NodeSpec
+    from layerlab.graph.validate import _cycle_issues
+
+    # a ⇄ b, then a chain of 3,000 nodes hanging off b: nothing can be ordered
+    chain_ids = [f"c{i}" for i in range(3000)]
+    ids = ["a", "b", *chain_ids]
+    nodes = {i: NodeSpec(id=i, type="Dense") for i in ids}
+    successors = _CountingSuccessors({i: [] for i in ids})
+    dict.__getitem__(successors, "a").append("b")
+    dict.__getitem__(successors, "b").extend(["a", chain_ids[0]])
+    for source, target in zip(chain_ids, chain_ids[1:], strict=False):
+        dict.__getitem__(successors, source).append(target)
+    [issue] = _cycle_issues(nodes, [], successors)
+    assert issue.code == "cycle" and issue.node_id == "a"
+    assert issue.message.startswith('The graph has a cycle: "a" → "b" → "a".')
+    assert successors.reads <= 5 * len(ids)  # linear (peeling the chain one node per pass read it ~n²/2 times)
+
+
+def test_each_cycle_is_one_issue_and_what_follows_a_cycle_is_none() -> None:
+    nodes = [{"id": "in", "type": "Input"}] + [{"id": n, "type": "Dense"} for n in "abcdefgh"]
+    edges = [("in", "a"), ("a", "b"), ("b", "a"), ("b", "c"), ("c", "d"), ("in", "e"), ("e", "f"), ("f", "g")]
+    edges += [("g", "e"), ("g", "h"), ("h", "f")]  # e → f → g → e and f → g → h → f: one group
+    cycles = [e for e in validate_graph(graph(nodes, edges), (4,)).errors if e.code == "cycle"]
+    assert [issue.node_id for issue in cycles] == ["a", "e"]
+    assert '"a" → "b" → "a"' in cycles[0].message
+    assert '"e" → "f" → "g" → "e"' in cycles[1].message
+
+
+def test_a_long_cycle_is_listed_in_short() -> None:
+    ids = [f"n{i}" for i in range(50)]
+    nodes = [{"id": "in", "type": "Input"}] + [{"id": i, "type": "Dense"} for i in ids]
+    edges = [("in", "n0"), *zip(ids, ids[1:], strict=False), ("n49", "n1")]
+    [issue] = [e for e in validate_graph(graph(nodes, edges), (4,)).errors if e.code == "cycle"]
+    assert issue.node_id == "n1"
+    assert issue.message.startswith('The graph has a cycle: "n1" → "n2" →')
+    assert '(39 more nodes) → "n1"' in issue.message and '"n30"' not in issue.message
+
+
+def test_many_outputs_are_named_in_short() -> None:
+    ids = [f"d{i}" for i in range(30)]
+    nodes = [{"id": "in", "type": "Input"}] + [{"id": i, "type": "Dense"} for i in ids]
+    issues = validate_graph(graph(nodes, [("in", i) for i in ids]), (4,)).errors
+    assert [e.code for e in issues] == ["multiple_outputs"] * 30
+    assert "The network has 30 outputs" in issues[0].message
+    assert '"d9" and 20 more' in issues[0].message and '"d10"' not in issues[0].message
+
+
+def test_the_params_schema_is_built_once_per_layer_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    from layerlab.layers.core import DenseParams
+
+    validate_graph(chain(("in", "Input", {}), ("d", "Dense", {"units": 0})), (4,))  # warm up
+    calls = 0
+    original = DenseParams.model_json_schema.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[DenseParams], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        result: dict[str, Any] = original(cls, *args, **kwargs)
+        return result
+
+    monkeypatch.setattr(DenseParams, "model_json_schema", classmethod(counting))
+    layers: list[tuple[str, str, dict[str, Any]]] = [("in", "Input", {})]
+    layers += [(f"d{i}", "Dense", {"units": 0}) for i in range(40)]
+    issues = validate_graph(chain(*layers), (4,)).errors
+    assert [e.code for e in issues] == ["param_out_of_range"] * 40
+    assert issues[0].hint == "Use a value from 1 to 65536."
+    assert calls == 0
