@@ -16,10 +16,12 @@ import logging
 import random
 from collections.abc import Callable
 
+import torch
+
 from layerlab.datasets import check_dataset_params, get_dataset_info, load_dataset
 from layerlab.datasets.base import DatasetInfo, DatasetRef
 from layerlab.errors import DatasetError, GraphInvalidError, GraphIssue, LayerLabError, LimitExceededError
-from layerlab.graph import GraphReport, compile_graph, validate_graph
+from layerlab.graph import CostSettings, GraphReport, compile_graph, validate_graph
 from layerlab.graph.spec import GraphSpec
 from layerlab.settings import Settings
 from layerlab.training.boundary import boundary_fn
@@ -110,22 +112,47 @@ def output_size_issue(
     )
 
 
-def validate_with_limits(graph: GraphSpec, input_shape: tuple[int, ...] | None, settings: Settings) -> GraphReport:
-    """:func:`validate_graph` with this server's limits (nodes, parameters, activation size)."""
+def validate_with_limits(
+    graph: GraphSpec,
+    input_shape: tuple[int, ...] | None,
+    settings: Settings,
+    training: TrainConfig | None = None,
+    info: DatasetInfo | None = None,
+) -> GraphReport:
+    """:func:`validate_graph` with this server's limits (nodes, parameters, activation size, run memory).
+
+    The cost estimate (and ``too_much_memory``) is for ``training`` (default ``TrainConfig()``)
+    on the data set ``info`` describes (its size counts when given).
+    """
     return validate_graph(
         graph,
         input_shape,
         max_nodes=settings.max_nodes,
         max_params=settings.max_params,
         max_activation_elements=settings.max_activation_elements,
+        cost_settings=_cost_settings(training or TrainConfig(), settings, info),
+        max_memory_bytes=settings.max_run_memory_mb * 2**20,
+    )
+
+
+def _cost_settings(config: TrainConfig, settings: Settings, info: DatasetInfo | None) -> CostSettings:
+    """What the cost estimate needs of a run; mixed precision only counts where the engine uses it (CUDA)."""
+    device = config.device if config.device != "auto" else settings.device
+    on_cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())  # makes no CUDA context
+    return CostSettings(
+        batch_size=config.batch_size,
+        optimizer=config.optimizer,
+        momentum=config.momentum,
+        mixed_precision=on_cuda and config.mixed_precision is not False,
+        dataset_samples=sum(info.sizes.values()) if info is not None else 0,
     )
 
 
 def _graph_issues(
-    graph: GraphSpec, info: DatasetInfo, settings: Settings, loss: LossName
+    graph: GraphSpec, info: DatasetInfo, settings: Settings, loss: LossName, training: TrainConfig | None = None
 ) -> tuple[GraphReport, GraphIssue | None]:
     """The graph's report on the data set's input shape, and the output-size issue when it is valid."""
-    report = validate_with_limits(graph, tuple(info.input_shape), settings)
+    report = validate_with_limits(graph, tuple(info.input_shape), settings, training, info)
     if not report.valid or report.output_id is None or report.output_id not in report.nodes:
         return report, None
     return report, output_size_issue(graph, report.output_id, report.nodes[report.output_id].output_shape, info, loss)
@@ -159,17 +186,22 @@ def dataset_issues(ref: DatasetRef, settings: Settings) -> tuple[DatasetInfo | N
 
 
 def check_graph_for_dataset(
-    graph: GraphSpec, dataset: DatasetRef | None, settings: Settings, loss: LossName = "auto"
+    graph: GraphSpec,
+    dataset: DatasetRef | None,
+    settings: Settings,
+    loss: LossName = "auto",
+    training: TrainConfig | None = None,
 ) -> tuple[GraphReport, DatasetInfo | None, list[GraphIssue]]:
     """The graph's report on the data set's input shape, plus the data-set and output-size issues.
 
     What ``POST /api/graphs/validate`` answers; ``report.errors`` are the graph's own issues,
     the list holds the others (data set first, then the output size when the graph is valid).
+    ``report.cost`` estimates a training step with ``training`` (default ``TrainConfig()``).
     """
     info, issues = dataset_issues(dataset, settings) if dataset is not None else (None, [])
     if info is None:
-        return validate_with_limits(graph, None, settings), None, issues
-    report, output_issue = _graph_issues(graph, info, settings, loss)
+        return validate_with_limits(graph, None, settings, training), None, issues
+    report, output_issue = _graph_issues(graph, info, settings, loss, training)
     return report, info, issues + ([output_issue] if output_issue is not None else [])
 
 
@@ -184,7 +216,9 @@ def request_issues(request: RunRequest, settings: Settings) -> list[GraphIssue]:
         check_limits(request.training, settings)
     except LayerLabError as exc:
         issues.append(exc.to_issue())
-    report, info, other = check_graph_for_dataset(request.graph, request.dataset, settings, request.training.loss)
+    report, info, other = check_graph_for_dataset(
+        request.graph, request.dataset, settings, request.training.loss, request.training
+    )
     if info is not None:
         try:
             check_loss_task(request.training.loss, info.task)
@@ -194,7 +228,7 @@ def request_issues(request: RunRequest, settings: Settings) -> list[GraphIssue]:
 
 
 def _check_graph(request: RunRequest, info: DatasetInfo, settings: Settings) -> None:
-    report, output_issue = _graph_issues(request.graph, info, settings, request.training.loss)
+    report, output_issue = _graph_issues(request.graph, info, settings, request.training.loss, request.training)
     if not report.valid:
         raise GraphInvalidError(list(report.errors))
     if output_issue is not None:

@@ -1,4 +1,4 @@
-"""``POST /api/graphs/validate``: every problem of a graph at once, shapes and parameter counts.
+"""``POST /api/graphs/validate``: every problem of a graph at once, shapes, parameter counts and the cost estimate.
 
 200 for any well-formed body: an unknown or unavailable data set is an issue (field
 ``dataset``), not an error answer. The checks are the ones ``POST /api/runs`` makes.
@@ -19,8 +19,13 @@ router = APIRouter(tags=["graphs"])
 
 @router.post("/api/graphs/validate", response_model=ValidateResponse, responses={422: {"model": ErrorResponse}})
 def validate(body: ValidateRequest, settings: SettingsDep) -> dict[str, Any]:
-    """The validation report for the graph against the data set's input shape (runs in a thread)."""
-    report, info, issues = check_graph_for_dataset(body.graph, body.dataset, settings)
+    """The validation report for the graph against the data set's input shape (runs in a thread).
+
+    With ``training``, the cost estimate is for those settings (and the loss decides the
+    output size check, as for ``POST /api/runs``).
+    """
+    loss = body.training.loss if body.training is not None else "auto"
+    report, info, issues = check_graph_for_dataset(body.graph, body.dataset, settings, loss, body.training)
     input_shape = tuple(info.input_shape) if info is not None else None
     response = report.to_response()
     response["errors"] = [issue.model_dump() for issue in issues] + list(response["errors"])  # type: ignore[call-overload]
