@@ -1,5 +1,5 @@
 /**
- * The page: header (title, design, total params, presenter toggle), the palette (left),
+ * The page: header (title, design, total params, cost estimate, presenter toggle), the palette (left),
  * the canvas (centre), the inspector and data-set picker (right) and the training
  * dashboard (bottom).
  */
@@ -8,6 +8,7 @@ import '@xyflow/react/dist/style.css'
 import { useEffect, useRef } from 'react'
 import './App.css'
 import { DatasetPicker } from './data/DatasetPicker'
+import { CostEstimate } from './editor/CostEstimate'
 import { Editor } from './editor/Editor'
 import { Inspector } from './editor/Inspector'
 import { Palette } from './editor/Palette'
@@ -108,6 +109,7 @@ export default function App() {
           <ProjectMenu />
           <div className="header-spacer" />
           <TotalParams />
+          <CostEstimate />
           <PresenterToggle />
         </header>
         <ServerProblem />

@@ -47,3 +47,15 @@ def test_dense_on_image_input_is_outlined_with_flatten_hint_and_train_is_disable
     expect(train).to_be_enabled(timeout=10_000)
     expect(dense.locator(".layer-node")).not_to_have_class(re.compile(r"\binvalid\b"))
     expect(page.get_by_label("Total parameters")).to_contain_text("650")  # 64·10 + 10
+
+    # The estimate of a training step sits beside the total and follows the batch size:
+    # 3 × batch × 1,280 FLOPs (the Dense's 2 · 64 · 10 per sample).
+    estimate = page.get_by_label("Estimated cost")
+    expect(estimate).to_contain_text("memory · 123 kFLOP per step")
+    page.get_by_label("Batch size", exact=True).fill("256")
+    expect(estimate).to_contain_text("memory · 983 kFLOP per step", timeout=10_000)
+    estimate.locator("summary").click()  # opens the breakdown
+    breakdown = page.get_by_role("group", name="Cost breakdown")
+    expect(breakdown).to_contain_text("Activations (batch of 256)")
+    expect(breakdown).to_contain_text("Optimizer state (adam)")
+    page.screenshot(path=str(screenshot_dir / "cost_estimate.png"))
