@@ -237,3 +237,17 @@ def test_a_run_that_would_need_40_gb_is_422_naming_the_node(http: httpx.Client) 
     assert (issue["node_id"], issue["field"]) == ("attn", "num_heads")
     assert "about 40 GB" in issue["message"] and "limit of 8.0 GB" in issue["message"]
     assert issue["hint"] and "batch size" in issue["hint"]
+
+
+def test_run_list_is_paged_newest_first_without_requests(http: httpx.Client, wait_for: WaitFor) -> None:
+    ids = [http.post("/api/runs", json=run_body(epochs=1)).json()["id"] for _ in range(2)]
+    first = http.get("/api/runs", params={"limit": 1})
+    total = int(first.headers["x-total-count"])
+    assert total >= 2 and [run["id"] for run in first.json()] == [ids[1]] and "request" not in first.json()[0]
+    assert first.headers["link"] == '</api/runs?limit=1&offset=1>; rel="next"'
+    assert [run["id"] for run in http.get("/api/runs", params={"limit": 1, "offset": 1}).json()] == [ids[0]]
+    end = http.get("/api/runs", params={"offset": total})
+    assert end.json() == [] and "link" not in end.headers
+    assert http.get("/api/runs", params={"limit": 1001}).status_code == 422
+    for run_id in ids:
+        wait_for(run_id, {"completed"})
