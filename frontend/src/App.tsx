@@ -19,6 +19,7 @@ import { useShortcuts } from './editor/useShortcuts'
 import { formatCount } from './graph/shapes'
 import { ProjectMenu } from './project/ProjectMenu'
 import { useStartup } from './project/useStartup'
+import { HealthBanner } from './status/HealthBanner'
 import { useEditorStore } from './store/editorStore'
 import { Dashboard } from './training/Dashboard'
 
@@ -113,6 +114,7 @@ export default function App() {
           <PresenterToggle />
         </header>
         <ServerProblem />
+        <HealthBanner />
         <aside className="app-palette">
           <Palette />
         </aside>

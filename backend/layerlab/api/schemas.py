@@ -64,7 +64,9 @@ class Health(BaseModel):
     device: str = Field(description="The default training device, e.g. cpu or cuda:0.")
     reason: str | None = Field(default=None, description="What is wrong, in plain words, when degraded.")
     hint: str | None = Field(default=None, description="What to do about it, when degraded.")
-    pending_events: int = Field(default=0, description="Events recorded in memory that storage has not accepted yet.")
+    pending_events: int | None = Field(
+        default=None, description="Events recorded in memory that storage has not accepted yet, when degraded."
+    )
 
 
 class LayerInputs(BaseModel):

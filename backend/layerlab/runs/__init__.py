@@ -15,7 +15,6 @@ from layerlab.runs.runner import (
     Runner,
     RunNotFoundError,
     interrupt_unfinished,
-    read_events,
 )
 
 __all__ = [
@@ -33,5 +32,4 @@ __all__ = [
     "describe_exit",
     "interrupt_unfinished",
     "new_id",
-    "read_events",
 ]

@@ -9,6 +9,11 @@ after every event the worker sent before dying. The owner (the runner) hears
 everything through four callbacks — ready, event, done, exit — and a worker that
 exits is replaced by a fresh one (with a growing back-off when workers die before
 becoming ready).
+
+Every message a worker sends — events, and a heartbeat (``b"H"``) each
+``worker_heartbeat_s`` from a thread of its own — stamps ``WorkerHandle.last_seen`` in the
+reader thread (heartbeats go no further), so the runner's watchdog can tell a worker that is
+busy from one that hangs (stopped, deadlocked) and :meth:`WorkerPool.kill` it.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ import multiprocessing.context
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from layerlab.runs.protocol import EventMessage, decode_worker_message, encode_command
+from layerlab.runs.protocol import HEARTBEAT, EventMessage, decode_worker_message, encode_command
 from layerlab.runs.worker import DEFAULT_JOB_TARGET, worker_main
 from layerlab.settings import Settings
 
@@ -51,11 +57,21 @@ class WorkerHandle:
     pid: int | None = None
     env: dict[str, str] = field(default_factory=dict)
     reader: threading.Thread | None = None
+    #: ``time.monotonic()`` of the last message (set by the reader thread); the spawn time at first.
+    last_seen: float = field(default_factory=time.monotonic)
+    #: True once anything (a heartbeat at least) arrived from the process.
+    has_spoken: bool = False
+    #: Being ended by the pool (killed): never handed a run again.
+    retiring: bool = False
+    #: When the run it was asked to stop must be over (the watchdog ends the worker after that).
+    finish_by: float | None = None
+    #: The status the runner records if it has to end the worker before the run sent its own.
+    fallback_status: dict[str, object] | None = None
 
     @property
     def is_idle(self) -> bool:
         """Ready and not running anything."""
-        return self.ready and self.run_id is None and not self.exited
+        return self.ready and self.run_id is None and not self.exited and not self.retiring
 
     def send(self, data: bytes) -> bool:
         """Send a command; False when the worker is gone."""
@@ -160,6 +176,18 @@ class WorkerPool:
                 return worker
         return None
 
+    def live_workers(self) -> list[WorkerHandle]:
+        """The workers whose process has not exited nor is being ended."""
+        return [w for w in self.workers if w is not None and not w.exited and not w.retiring]
+
+    def kill(self, worker: WorkerHandle) -> None:
+        """End a worker at once (SIGKILL, which also ends a stopped process); it is replaced as usual."""
+        worker.retiring = True
+        try:
+            worker.process.kill()
+        except (OSError, ValueError):
+            pass
+
     def pids(self) -> list[int]:
         """Process ids of the live workers."""
         return [w.pid for w in self.workers if w is not None and w.pid is not None and not w.exited]
@@ -180,7 +208,7 @@ class WorkerPool:
         env = self._worker_env(slot)
         process = self._context.Process(
             target=worker_main,
-            args=(command_recv, event_send, self.settings, self.job_target, env, self._num_threads()),
+            args=(command_recv, event_send, self.settings, self.job_target, env, self._num_threads(), self.size),
             name=f"layerlab-worker-{slot}",
             daemon=True,
         )
@@ -213,9 +241,14 @@ class WorkerPool:
             batch: list[bytes] = []
             eof = False
             try:
-                batch.append(conn.recv_bytes())
-                while conn.poll():
-                    batch.append(conn.recv_bytes())
+                data = conn.recv_bytes()
+                while True:
+                    worker.last_seen, worker.has_spoken = time.monotonic(), True
+                    if data != HEARTBEAT:
+                        batch.append(data)
+                    if not conn.poll():
+                        break
+                    data = conn.recv_bytes()
             except (EOFError, OSError):
                 eof = True
             if batch and not self._post(loop, self._deliver_batch, worker, batch):

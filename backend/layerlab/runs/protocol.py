@@ -10,6 +10,7 @@ Server → worker (``send_bytes`` of a JSON object), one of::
 Worker → server (``send_bytes``), one of::
 
     b"R"                          ready: torch and the job function are imported
+    b"H"                          heartbeat: the process is alive (sent by a thread of its own)
     b"E<seq> <type>\\n<json>"      one event, its JSON text exactly as it will be stored
     b"D<run_id>"                  the job function returned for that run
 
@@ -25,6 +26,7 @@ from typing import Literal
 __all__ = [
     "ControlOp",
     "EventMessage",
+    "HEARTBEAT",
     "READY",
     "decode_worker_message",
     "encode_command",
@@ -35,6 +37,7 @@ __all__ = [
 ControlOp = Literal["pause", "resume", "stop", "step", "learning_rate"]
 
 READY = b"R"
+HEARTBEAT = b"H"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,12 @@ pipe, send ``done``. A thread reads the command pipe the whole time and calls th
 current run's :class:`~layerlab.training.control.RunControl` (pause, resume, stop, step,
 learning rate), so commands reach the engine between steps.
 
+A thread sends a heartbeat (``b"H"``) every ``worker_heartbeat_s`` from the moment the
+process starts, so the server can tell a busy worker from a hung one. The process runs
+under an OS limit on its data memory (``RLIMIT_DATA``, see :func:`memory_limit_bytes`): a
+run that needs more than its estimate said gets an allocation error, which the engine
+reports as ``out_of_memory``, instead of taking the machine's memory.
+
 A crash here (segfault, OOM kill, ``os._exit``) ends only this process; the server sees
 the process exit and fails the run it was running. When the server goes away the
 command pipe reaches EOF and the worker exits.
@@ -20,6 +26,7 @@ import json
 import logging
 import os
 import queue
+import resource
 import signal
 import threading
 import time
@@ -27,13 +34,13 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from layerlab.runs.protocol import READY, encode_done, encode_event
+from layerlab.runs.protocol import HEARTBEAT, READY, encode_done, encode_event
 from layerlab.settings import Settings
 from layerlab.training.control import RunControl
 from layerlab.training.events import TERMINAL_STATES, Event, StatusEvent
 from layerlab.training.request import RunRequest
 
-__all__ = ["DEFAULT_JOB_TARGET", "JobFunction", "WORKER_NICENESS", "load_job", "worker_main"]
+__all__ = ["DEFAULT_JOB_TARGET", "JobFunction", "WORKER_NICENESS", "load_job", "memory_limit_bytes", "worker_main"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +89,48 @@ class _Emitter:
             self.last_seq = max(self.last_seq, event.seq)
             if isinstance(event, StatusEvent) and event.status in TERMINAL_STATES:
                 self.finished = True
+
+    def send_raw(self, data: bytes) -> None:
+        """Send one framed message (ready, done, heartbeat) between events."""
+        with self._lock:
+            self._conn.send_bytes(data)
+
+
+def _send_heartbeats(emit: _Emitter, interval_s: float) -> None:
+    """Thread: one heartbeat every ``interval_s`` until the server is gone."""
+    while True:
+        time.sleep(interval_s)
+        try:
+            emit.send_raw(HEARTBEAT)
+        except (OSError, ValueError):
+            return
+
+
+def memory_limit_bytes(settings: Settings, pool_size: int) -> int:
+    """The data-memory limit of one worker: ``worker_memory_mb``, or 80 % of the machine's memory shared by the pool.
+
+    At least 1 GiB (torch itself takes about 250 MB once imported).
+    """
+    if settings.worker_memory_mb:
+        return settings.worker_memory_mb * 1024 * 1024
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+    return max(1024**3, int(0.8 * total / max(1, pool_size)))
+
+
+def _limit_memory(limit: int) -> None:
+    """Cap this process's data memory (heap and private mappings) at ``limit`` bytes, where the OS allows."""
+    if limit <= 0 or not hasattr(resource, "RLIMIT_DATA"):
+        return
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    except (ValueError, OSError):
+        logger.warning("could not limit the worker's memory to %d MB", limit // 2**20, exc_info=True)
 
 
 #: A tiny run done twice before a worker reports ready, so a user's first run finds every
@@ -147,9 +196,14 @@ def worker_main(
     job_target: str = DEFAULT_JOB_TARGET,
     env: dict[str, str] | None = None,
     num_threads: int | None = None,
+    pool_size: int = 1,
 ) -> None:
     """Entry point of a worker process (see the module docstring)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the server; it stops us itself.
+    emit = _Emitter(events)
+    threading.Thread(
+        target=_send_heartbeats, args=(emit, settings.worker_heartbeat_s), name="heartbeat", daemon=True
+    ).start()
     if hasattr(os, "nice"):
         # Training yields the CPU to the server: streaming, the API and websockets stay responsive
         # while every core trains (an idle server costs the run nothing).
@@ -158,17 +212,17 @@ def worker_main(
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s worker[%(process)d] %(levelname)s %(name)s: %(message)s"
     )
+    _limit_memory(memory_limit_bytes(settings, pool_size))
     import torch
 
     if num_threads:
         torch.set_num_threads(num_threads)
     job = load_job(job_target)
     _warm_up(job, settings)
-    emit = _Emitter(events)
     jobs: queue.Queue[dict[str, Any] | None] = queue.Queue()
     controls: dict[str, RunControl] = {}
     threading.Thread(target=_read_commands, args=(ctrl, jobs, controls), name="commands", daemon=True).start()
-    events.send_bytes(READY)
+    emit.send_raw(READY)
     while (message := jobs.get()) is not None:
         run_id = str(message["run_id"])
         emit.last_seq = int(message["first_seq"]) - 1
@@ -198,4 +252,4 @@ def worker_main(
                 emit(failed)
         finally:
             controls.pop(run_id, None)
-        events.send_bytes(encode_done(run_id))
+        emit.send_raw(encode_done(run_id))

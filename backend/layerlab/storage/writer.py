@@ -1,11 +1,17 @@
-"""EventWriter: a thread that writes events and run updates to the database in batches.
+"""EventWriter: a thread that commits events and run updates in small groups, then says so.
 
-The event loop hands every event to :meth:`EventWriter.submit` (a list append under a
-lock: it never waits for the database). The thread commits what has gathered every
-``flush_interval_s`` seconds, or at once when an urgent item (a terminal status)
-arrives. Until an event is committed it stays in the in-memory tail, so
-:meth:`EventWriter.pending_after` plus the database always hold every event ever
-submitted: a replay reads the tail first, then the database, and merges by seq.
+Durable before visible: nothing a client can see comes from memory. The event loop hands
+every event to :meth:`EventWriter.submit` (a list append under a lock, never a wait on the
+database); the thread wakes, gathers what arrives within ``group_commit_s`` (a few
+milliseconds), commits it in one transaction, and only then hands the committed batch to
+``on_committed`` (the runner publishes it to websockets from there). So a server killed at
+any moment has every event any client saw, and ``seq`` numbers are never reused.
+
+When a commit fails the batch stays in memory, ahead of anything newer, and is retried with
+a growing back-off (``retry_initial_s`` doubling up to ``retry_max_s``) for as long as the
+process lives: nothing recorded is dropped. :meth:`health` says since when storage has been
+failing and why, so the server can report it (``GET /api/health`` answers ``degraded``) and
+end the runs it affects.
 """
 
 from __future__ import annotations
@@ -13,35 +19,73 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from layerlab.storage.store import EventRecord, RunStore
 
-__all__ = ["EventWriter"]
+__all__ = ["EventWriter", "OnCommitted", "StorageHealth"]
 
 logger = logging.getLogger(__name__)
 
-_MAX_ATTEMPTS = 5
+#: Called on the writer thread after each commit with the records and run patches it held.
+OnCommitted = Callable[[list[EventRecord], dict[str, dict[str, Any]]], None]
+
+
+@dataclass(frozen=True)
+class StorageHealth:
+    """The writer's view of storage: ``failing_since`` (monotonic seconds) is None while writes succeed."""
+
+    failing_since: float | None = None
+    error: str | None = None
+    attempts: int = 0
+    pending: int = 0
+
+    @property
+    def is_ok(self) -> bool:
+        """True while the last write (if any) succeeded."""
+        return self.failing_since is None
+
+
+def _describe(exc: BaseException) -> str:
+    """The first line of an exception, for people: ``OperationalError: database or disk is full``."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    # SQLAlchemy wraps the driver's error as "(sqlite3.OperationalError) database is locked".
+    if text.startswith("(") and ") " in text:
+        text = text.split(") ", 1)[1]
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
 class EventWriter:
-    """Batches events into the database off the event loop (see the module docstring)."""
+    """Group-commits events off the event loop (see the module docstring)."""
 
-    def __init__(self, store: RunStore, flush_interval_s: float = 0.25) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        *,
+        group_commit_s: float = 0.003,
+        retry_initial_s: float = 0.05,
+        retry_max_s: float = 2.0,
+        on_committed: OnCommitted | None = None,
+    ) -> None:
         self.store = store
-        self.flush_interval_s = flush_interval_s
+        self.group_commit_s = group_commit_s
+        self.retry_initial_s = retry_initial_s
+        self.retry_max_s = retry_max_s
+        self.on_committed = on_committed
         self._lock = threading.Lock()
         self._written_cond = threading.Condition(self._lock)
         self._records: list[EventRecord] = []
         self._patches: dict[str, dict[str, Any]] = {}
-        self._in_flight: dict[str, dict[str, Any]] = {}  # patches being written right now
-        self._tail: dict[str, list[tuple[int, str, str]]] = {}
         self._submitted = 0
         self._written = 0
-        self._wake = threading.Event()
+        self._wake = threading.Event()  # set by submit(): there is something to write
+        self._stop_wake = threading.Event()  # set by stop(): cuts a back-off short
         self._stopping = False
+        self._stop_deadline = 0.0
         self._thread: threading.Thread | None = None
+        self._health = StorageHealth()
 
     # --- lifecycle --------------------------------------------------------------------
     def start(self) -> None:
@@ -50,53 +94,53 @@ class EventWriter:
         self._thread = threading.Thread(target=self._loop, name="layerlab-event-writer", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """Write everything still buffered, then end the thread."""
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """Commit everything still held (retrying for up to ``timeout_s``), then end the thread.
+
+        Returns False when storage kept failing and something could not be committed
+        (it is logged with how many events were lost: the process is going away).
+        """
         with self._lock:
             self._stopping = True
+            self._stop_deadline = time.monotonic() + timeout_s
         self._wake.set()
+        self._stop_wake.set()
         if self._thread is not None:
-            self._thread.join(timeout_s)
+            self._thread.join(timeout_s + 1.0)
             self._thread = None
+        with self._lock:
+            left = len(self._records)
+        if left:
+            logger.error("the event writer stopped with %d events it could not commit", left)
+        return left == 0
 
     # --- called from the event loop ---------------------------------------------------
-    def submit(
-        self, record: EventRecord | None, patch: Mapping[str, Any] | None = None, *, urgent: bool = False
-    ) -> None:
+    def submit(self, record: EventRecord | None, patch: Mapping[str, Any] | None = None) -> None:
         """Queue an event and/or an update of its run's columns; never blocks on the database.
 
-        ``urgent`` (a terminal status) makes the thread write at once instead of at the next tick.
+        A patch without a record names its run with an ``id`` key.
         """
-        run_id = record.run_id if record is not None else None
         with self._lock:
             if record is not None:
                 self._records.append(record)
-                self._tail.setdefault(record.run_id, []).append((record.seq, record.type, record.payload))
             if patch:
-                key = run_id if run_id is not None else str(patch["id"])
+                key = record.run_id if record is not None else str(patch["id"])
                 self._patches.setdefault(key, {}).update({k: v for k, v in patch.items() if k != "id"})
             self._submitted += 1
-        if urgent:
-            self._wake.set()
+        self._wake.set()
 
-    def pending_after(self, run_id: str, after: int) -> list[tuple[int, str, str]]:
-        """``(seq, type, payload)`` of a run's not-yet-committed events with ``seq > after``, in order."""
+    def health(self) -> StorageHealth:
+        """Whether storage accepts writes now, and how much waits to be committed."""
         with self._lock:
-            return [item for item in self._tail.get(run_id, ()) if item[0] > after]
-
-    def pending_patch(self, run_id: str) -> dict[str, Any]:
-        """A run's column updates that are not committed yet (being written, then queued), merged.
-
-        Reads lay it over the stored row so they never see a run's older state between the
-        moment an event is recorded and the moment its batch is committed.
-        """
-        with self._lock:
-            merged = dict(self._in_flight.get(run_id, {}))
-            merged.update(self._patches.get(run_id, {}))
-            return merged
+            health = self._health
+            pending = len(self._records)
+        return StorageHealth(health.failing_since, health.error, health.attempts, pending)
 
     def flush(self, timeout_s: float = 10.0) -> bool:
-        """Block until everything submitted before this call is committed; False on timeout."""
+        """Block until everything submitted before this call is committed; False on timeout.
+
+        False also while storage is failing (nothing is ever counted as written unless it was).
+        """
         with self._lock:
             target = self._submitted
         self._wake.set()
@@ -111,27 +155,35 @@ class EventWriter:
 
     # --- the thread -------------------------------------------------------------------
     def _loop(self) -> None:
+        delay = 0.0  # the back-off while storage fails; 0 while it works
         while True:
-            self._wake.wait(self.flush_interval_s)
+            if delay:
+                self._stop_wake.wait(delay)  # new events don't cut a back-off short, stop() does
+            else:
+                self._wake.wait()
+                if self.group_commit_s > 0:
+                    time.sleep(self.group_commit_s)  # group commit: gather what arrives in the next few ms
             self._wake.clear()
             with self._lock:
-                records, self._records = self._records, []
-                patches, self._patches = self._patches, {}
-                self._in_flight = patches
+                records, patches = self._records, self._patches
+                self._records, self._patches = [], {}
                 count = self._submitted
-                stopping = self._stopping
+                stopping, deadline = self._stopping, self._stop_deadline
             if records or patches:
-                self._write(records, patches)
+                error = self._write(records, patches)
+                if error is not None:
+                    self._put_back(records, patches, error)
+                    if stopping and time.monotonic() >= deadline:
+                        return
+                    delay = min(self.retry_max_s, max(self.retry_initial_s, delay * 2))
+                    continue
+                delay = 0.0
+                if self.on_committed is not None:
+                    try:
+                        self.on_committed(records, patches)
+                    except Exception:
+                        logger.exception("the commit callback failed")
             with self._written_cond:
-                for record in records:
-                    tail = self._tail.get(record.run_id)
-                    if tail:
-                        # Committed events leave the tail (it holds them in seq order).
-                        while tail and tail[0][0] <= record.seq:
-                            tail.pop(0)
-                        if not tail:
-                            del self._tail[record.run_id]
-                self._in_flight = {}
                 self._written = count
                 self._written_cond.notify_all()
             if stopping:
@@ -139,14 +191,35 @@ class EventWriter:
                     if not self._records and not self._patches:
                         return
 
-    def _write(self, records: list[EventRecord], patches: dict[str, dict[str, Any]]) -> None:
-        for attempt in range(1, _MAX_ATTEMPTS + 1):
-            try:
-                self.store.write_batch(records, patches)
-                return
-            except Exception:
-                if attempt == _MAX_ATTEMPTS:
-                    logger.exception("dropping %d events after %d failed writes", len(records), attempt)
-                    return
-                logger.warning("event write failed (attempt %d), retrying", attempt, exc_info=True)
-                time.sleep(0.2 * attempt)
+    def _write(self, records: list[EventRecord], patches: dict[str, dict[str, Any]]) -> BaseException | None:
+        """Commit one batch; the exception when it failed."""
+        try:
+            self.store.write_batch(records, patches)
+        except Exception as exc:
+            return exc
+        with self._lock:
+            if self._health.failing_since is not None:
+                down = time.monotonic() - self._health.failing_since
+                logger.warning("storage works again after %.1f s; %d events committed", down, len(records))
+            self._health = StorageHealth()
+        return None
+
+    def _put_back(self, records: list[EventRecord], patches: dict[str, dict[str, Any]], error: BaseException) -> None:
+        """Return a failed batch to the front of the queue (older than anything submitted since)."""
+        with self._lock:
+            self._records[:0] = records
+            for run_id, patch in patches.items():
+                newer = self._patches.get(run_id, {})
+                self._patches[run_id] = {**patch, **newer}
+            health = self._health
+            failing_since = health.failing_since if health.failing_since is not None else time.monotonic()
+            self._health = StorageHealth(failing_since, _describe(error), health.attempts + 1)
+            attempts = self._health.attempts
+        if attempts == 1 or attempts % 20 == 0:
+            logger.error(
+                "storage write failed (attempt %d, %d events held in memory): %s",
+                attempts,
+                len(records),
+                _describe(error),
+                exc_info=error if attempts == 1 else None,
+            )

@@ -61,7 +61,7 @@ from layerlab.training.optim import (
     weight_tensors,
 )
 
-__all__ = ["NON_FINITE_CHECK_EVERY", "evaluate", "fit", "seed_everything"]
+__all__ = ["NON_FINITE_CHECK_EVERY", "OOM_HINT", "evaluate", "fit", "is_out_of_memory", "seed_everything"]
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,8 @@ def evaluate(
     return Evaluation(split=name, metrics={"loss": loss, **regression_metrics(predictions, split.y)})
 
 
-def _is_out_of_memory(exc: BaseException) -> bool:
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for an allocation failure: a device OOM, ``MemoryError``, or torch's CPU allocator giving up."""
     if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
         return True
     text = str(exc).lower()
@@ -359,7 +360,7 @@ def fit(
         hooks.on_train_end(state)
     except BaseException as exc:
         error: BaseException = exc
-        if not isinstance(exc, LayerLabError) and _is_out_of_memory(exc):
+        if not isinstance(exc, LayerLabError) and is_out_of_memory(exc):
             if device.type == "cuda":
                 torch.cuda.empty_cache()
             error = OutOfMemoryError(

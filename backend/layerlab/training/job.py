@@ -29,7 +29,7 @@ from layerlab.training.callbacks import EventEmitter, StopReason, TrainState
 from layerlab.training.config import LossName, TrainConfig
 from layerlab.training.control import RunControl
 from layerlab.training.device import resolve_device
-from layerlab.training.engine import fit, seed_everything
+from layerlab.training.engine import OOM_HINT, fit, is_out_of_memory, seed_everything
 from layerlab.training.events import Event, RunState
 from layerlab.training.losses import check_loss_task, resolve_loss_name
 from layerlab.training.request import RunRequest
@@ -296,6 +296,10 @@ def run_job(
         logger.info("run %s failed: %s (%s)", run_id, exc.message, exc.code)
         return _fail(emitter, exc.code, exc.message, exc.hint, exc.node_id)
     except Exception as exc:
+        if is_out_of_memory(exc):  # outside the loop: loading the data set, building the model
+            logger.info("run %s ran out of memory outside the training loop: %s", run_id, exc)
+            what = "The run ran out of memory while preparing (loading the data or building the model)."
+            return _fail(emitter, "out_of_memory", what, OOM_HINT, None)
         logger.exception("run %s failed with an internal error", run_id)
         detail = str(exc).splitlines()[0][:200] if str(exc) else ""
         text = f"Training failed unexpectedly ({type(exc).__name__}{': ' + detail if detail else ''})."

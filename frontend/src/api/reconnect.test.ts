@@ -212,6 +212,22 @@ describe('ResumableEventStream', () => {
     expect(t.sockets).toHaveLength(1)
   })
 
+  it('ends on a final status numbered at or before what it holds (resuming past the end), once', () => {
+    const t = setup(32)
+    t.stream.start()
+    t.sockets[0].open()
+    t.sockets[0].send(step(20)) // stale: dropped
+    t.sockets[0].send(status(21, 'interrupted')) // the run's end, numbered before what we hold
+    t.sockets[0].send(status(21, 'interrupted')) // a duplicate of it: dropped
+    t.sockets[0].drop(1000)
+    expect(t.delivered.map((e) => [e.seq, e.type])).toEqual([[21, 'status']])
+    expect(t.stream.isFinished).toBe(true)
+    expect(t.stream.lastSeq).toBe(32)
+    expect(t.states.at(-1)).toBe('closed')
+    t.timers.advance(60_000)
+    expect(t.sockets).toHaveLength(1) // no endless reconnecting
+  })
+
   it('reconnects when the server closes normally before the final status', () => {
     const t = setup()
     t.stream.start()

@@ -4,7 +4,8 @@
  * Plain TypeScript (no React), so it is tested with fake sockets and timers. The contract:
  * - connect to `url(after)` where `after` is the last `seq` accepted so far (0 at first);
  * - deliver each event exactly once and in order: anything with `seq <= lastSeq` is dropped
- *   (a replay overlapping what we already have, a duplicate, an out-of-order message);
+ *   (a replay overlapping what we already have, a duplicate, an out-of-order message), but a
+ *   final status is always delivered once, whatever its `seq` (a client resuming past the end);
  * - batch deliveries: events that arrive together are handed over once per animation frame;
  * - after an unexpected close, reconnect by itself with exponential backoff (plus jitter) and
  *   resume from the last `seq`: no gap, no duplicate;
@@ -214,7 +215,16 @@ export class ResumableEventStream {
     const event = parseEvent(data)
     if (!event) return
     this.receivedSinceOpen = true
-    if (event.seq <= this.lastSeq) return // already delivered (replay overlap, duplicate, out of order)
+    if (event.seq <= this.lastSeq) {
+      // Already delivered (replay overlap, duplicate, out of order) — except that a final status
+      // always ends the stream: the server sends it again to a client that resumes at or past it.
+      if (event.type === 'status' && isTerminal(event.status) && !this.finished) {
+        this.finished = true
+        this.buffer.push(event)
+        if (!this.cancelFlush) this.cancelFlush = this.schedule(() => this.flush())
+      }
+      return
+    }
     this.lastSeq = event.seq
     this.buffer.push(event)
     if (event.type === 'status' && isTerminal(event.status)) this.finished = true

@@ -84,6 +84,17 @@ describe('reduceEvents', () => {
     expect(new Set(view.steps.step).size).toBe(view.steps.step.length)
   })
 
+  it('ends a view that has not ended on a final status numbered before what it holds, and only once', () => {
+    const events = runStream()
+    const partial = reduceEvents(initialRunView('r'), events.slice(0, 10))
+    const end = { ...at(4), type: 'status', status: 'interrupted', message: 'The server stopped.' } as unknown as TrainingEvent
+    const ended = reduceEvents(partial, [end])
+    expect(ended.status).toBe('interrupted')
+    expect(ended.finishedAt).toBe(1004)
+    expect(ended.lastSeq).toBe(partial.lastSeq)
+    expect(reduceEvents(ended, [end])).toBe(ended) // a second copy changes nothing
+  })
+
   it('returns the same object when nothing is new, and never mutates its input', () => {
     const events = runStream()
     const first = reduceEvents(initialRunView('r'), events.slice(0, 8))

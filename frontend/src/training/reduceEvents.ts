@@ -5,7 +5,8 @@
  * the same object when no event was accepted) and copies each growing series at most once per
  * call, so feeding it one batch per animation frame stays cheap at thousands of points.
  * Events with `seq <= view.lastSeq` are dropped (duplicates, replays, out-of-order messages),
- * so the same stream delivered twice gives the same view.
+ * so the same stream delivered twice gives the same view; the one exception is a final status
+ * reaching a view that has not ended (it always ends it).
  */
 
 import type {
@@ -147,11 +148,13 @@ export function reduceEvents(view: RunView, events: readonly TrainingEvent[]): R
 
   for (const event of events) {
     const current: RunView = next ?? view
-    if (event.seq <= current.lastSeq) continue
+    // A final status always ends the view, even one numbered at or before what it holds.
+    const isLateEnd = event.type === 'status' && isTerminal(event.status) && !isTerminal(current.status)
+    if (event.seq <= current.lastSeq && !isLateEnd) continue
     if (event.run_id !== view.runId) continue
     if (!next) next = { ...view }
     const v = next
-    v.lastSeq = event.seq
+    v.lastSeq = Math.max(v.lastSeq, event.seq)
     v.eventCount += 1
     v.lastTime = event.time
     if (v.startedAt === null) v.startedAt = event.time

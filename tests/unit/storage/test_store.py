@@ -9,7 +9,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from layerlab.runs.runner import interrupt_unfinished, read_events
+from layerlab.runs.runner import interrupt_unfinished
 from layerlab.storage.database import MIGRATIONS_DIR
 from layerlab.storage.store import EventRecord, ProjectRow, RunRow, RunStore
 from layerlab.storage.tables import metadata
@@ -76,40 +76,46 @@ def test_projects_crud(store: RunStore) -> None:
     assert store.delete_project("p") and store.get_project("p") is None and not store.update_project(project)
 
 
-def test_writer_batches_and_keeps_a_gap_free_tail(store: RunStore) -> None:
+def test_writer_commits_then_reports_each_batch(store: RunStore) -> None:
     store.create_run(_run())
-    writer = EventWriter(store, flush_interval_s=0.2)
+    committed: list[list[int]] = []
+    seen_in_db: list[int] = []
+
+    def on_committed(records: list[EventRecord], _patches: dict[str, dict[str, object]]) -> None:
+        committed.append([r.seq for r in records])
+        seen_in_db.append(store.max_seq("r1"))  # already readable by anyone when we are told
+
+    writer = EventWriter(store, group_commit_s=0.05, on_committed=on_committed)
     writer.start()
     try:
         for seq in range(1, 6):
             writer.submit(_event("r1", seq), {"last_seq": seq})
-        # Not flushed yet: the tail has them, and read_events merges tail and database.
-        assert [seq for seq, _, _ in writer.pending_after("r1", 2)] == [3, 4, 5]
-        assert [seq for seq, _, _ in read_events(store, writer, "r1", 0, None)] == [1, 2, 3, 4, 5]
-        writer.submit(
-            _event("r1", 6, "status", status="completed"), {"last_seq": 6, "status": "completed"}, urgent=True
-        )
+        writer.submit(_event("r1", 6, "status", status="completed"), {"last_seq": 6, "status": "completed"})
         assert writer.flush(5)
-        assert writer.pending_after("r1", 0) == []
         assert [seq for seq, _, _ in store.events_after("r1")] == [1, 2, 3, 4, 5, 6]
+        assert sum(committed, []) == [1, 2, 3, 4, 5, 6]
+        assert len(committed) < 6  # grouped: what arrived within the window went in one commit
+        assert seen_in_db[-1] == 6 and all(seen >= batch[-1] for seen, batch in zip(seen_in_db, committed, strict=True))
         row = store.get_run("r1")
         assert row is not None and row.status == "completed" and row.last_seq == 6
     finally:
         writer.stop()
 
 
-def test_urgent_items_are_written_at_once(store: RunStore) -> None:
+def test_events_after_is_bounded_by_bytes_and_resumes(store: RunStore) -> None:
     store.create_run(_run())
-    writer = EventWriter(store, flush_interval_s=5.0)
-    writer.start()
-    try:
-        writer.submit(_event("r1", 1, "status", status="failed"), {"status": "failed"}, urgent=True)
-        deadline = time.monotonic() + 2
-        while store.max_seq("r1") < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert store.max_seq("r1") == 1
-    finally:
-        writer.stop()
+    big = "x" * 1000
+    store.write_batch([_event("r1", seq, blob=big) for seq in range(1, 51)], {})
+    first = store.events_after("r1", 0, None, max_bytes=5000)
+    assert [seq for seq, _, _ in first] == [1, 2, 3, 4, 5]  # the 5th crosses 5000 bytes and is the last
+    rest = store.events_after("r1", first[-1][0], 10, max_bytes=10**9)
+    assert [seq for seq, _, _ in rest] == list(range(6, 16))
+    assert [seq for seq, _, _ in store.events_after("r1", 0, None, max_bytes=1)] == [
+        1
+    ]  # never empty when not at the end
+    assert store.events_after("r1", 50, None, max_bytes=1) == []
+    assert store.last_event("r1") is not None and store.last_event("r1")[0] == 50  # type: ignore[index]
+    assert store.last_event("nope") is None
 
 
 def test_unfinished_runs_are_interrupted_with_a_final_event(store: RunStore) -> None:
@@ -133,7 +139,9 @@ def test_replaying_100k_events_takes_under_a_second(tmp_path: Path) -> None:
         payload = '{"seq":%d,"run_id":"r1","time":0.0,"type":"step","epoch":1,"step":%d,"loss":0.5,"learning_rate":0.001,"samples_per_s":1.0}'
         store.write_batch([EventRecord("r1", i, "step", payload % (i, i)) for i in range(1, 100_001)], {})
         started = time.perf_counter()
-        events = read_events(store, None, "r1", 0, None)
+        events = store.events_after("r1", 0, None, max_bytes=4_000_000)
+        while len(events) < 100_000 and (more := store.events_after("r1", events[-1][0], None, 4_000_000)):
+            events += more
         elapsed = time.perf_counter() - started
         assert len(events) == 100_000 and events[-1][0] == 100_000
         assert elapsed < 1.0, f"replay took {elapsed:.2f} s"

@@ -858,10 +858,9 @@ export interface components {
             hint?: string | null;
             /**
              * Pending Events
-             * @description Events recorded in memory that storage has not accepted yet.
-             * @default 0
+             * @description Events recorded in memory that storage has not accepted yet, when degraded.
              */
-            pending_events?: number;
+            pending_events?: number | null;
         };
         /**
          * Histogram
