@@ -12,6 +12,7 @@ the issues behind it, each with its own stable code (may be empty).
   the problem is inside a node;
 * Starlette's HTTP errors (unknown route 404, wrong method 405 with an ``Allow`` header
   listing every method of the path) → the same shape;
+* the database failing (locked, full disk …) → 503 ``storage_error`` with ``Retry-After``;
 * anything else → 500 with a generic message; the traceback goes to the log only.
 """
 
@@ -25,6 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import Match, Mount
 
 from layerlab.errors import GraphIssue
@@ -248,6 +250,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(detail, code=code), status_code=exc.status_code, headers=headers or None)
 
 
+async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("storage failed on %s %s: %s", request.method, request.url.path, exc)
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if message.startswith("(") and ") " in message:  # "(sqlite3.OperationalError) database is locked"
+        message = message.split(") ", 1)[1]
+    return JSONResponse(
+        error_body(
+            f"The server's database refused this request ({message[:200]}). Try again in a moment.",
+            code="storage_error",
+        ),
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(
@@ -263,4 +280,5 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(SQLAlchemyError, _storage_error)
     app.add_exception_handler(Exception, _unexpected)
