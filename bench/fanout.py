@@ -26,9 +26,12 @@ TARGET_P95_MS = 100.0
 TIME_LIMIT_S = 120.0
 
 
-async def watch(url: str, ready: asyncio.Event, connected: list[int]) -> list[tuple[int, str, float, float]]:
+async def watch(
+    url: str, ready: asyncio.Event, connected: list[int], client: str
+) -> list[tuple[int, str, float, float]]:
     got: list[tuple[int, str, float, float]] = []
-    async with connect(url, max_size=None, open_timeout=60) as ws:
+    # 200 people watching: each its own client (one address would hit the per-client websocket cap)
+    async with connect(url, max_size=None, open_timeout=60, additional_headers={"X-Client-Id": client}) as ws:
         connected[0] += 1
         if connected[0] == CLIENTS:
             ready.set()
@@ -50,7 +53,7 @@ async def main() -> None:
             ready = asyncio.Event()
             connected = [0]
             url = server.ws_url(f"/api/runs/{run_id}/events")
-            tasks = [asyncio.ensure_future(watch(url, ready, connected)) for _ in range(CLIENTS)]
+            tasks = [asyncio.ensure_future(watch(url, ready, connected, f"watcher-{i}")) for i in range(CLIENTS)]
             await asyncio.wait_for(ready.wait(), 60)
             all_connected = time.time()
             results = await asyncio.wait_for(asyncio.gather(*tasks), TIME_LIMIT_S)
