@@ -26,7 +26,7 @@ from websockets.sync.client import connect
 
 from layerlab.api.testing import ServerProcess, run_body, wait_for_status
 
-HERE = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # where faulty_storage_app.py lives
 ENV = {
     "LAYERLAB_MAX_CONCURRENT_RUNS": "2",
     "LAYERLAB_MAX_RUNS_PER_CLIENT": "50",
@@ -42,7 +42,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     root = tmp_path_factory.mktemp("storage")
     (root / "data").mkdir()
     env = {**ENV, "LAYERLAB_DATA_DIR": str(root / "data")}
-    with ServerProcess(root / "home", env=env, factory="faulty_storage_app:create_app", app_dir=HERE) as running:
+    with ServerProcess(root / "home", env=env, factory="faulty_storage_app:create_app", app_dir=TESTS) as running:
         yield running
 
 

@@ -23,8 +23,17 @@ export function CostEstimate() {
   return (
     <details className={tooMuch ? 'cost-estimate over' : 'cost-estimate'} aria-label="Estimated cost">
       <summary title={costTooltip(cost)}>
-        <span className="stat-label">Estimate per step</span>
-        <span className="stat-value">{costSummary(cost)}</span>
+        <span className="stat-value">
+          {/* Two short lines (memory, compute) so the header fits a 1280 px projector; the text reads as one line. */}
+          {costSummary(cost)
+            .split(' · ')
+            .map((part, i) => (
+              <span key={part} className="cost-part">
+                {i > 0 && <span className="cost-sep"> · </span>}
+                {part}
+              </span>
+            ))}
+        </span>
       </summary>
       <div className="cost-breakdown" role="group" aria-label="Cost breakdown">
         <dl>

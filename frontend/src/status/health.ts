@@ -6,7 +6,7 @@ import { apiBase } from '../api/config'
 import type { Health } from '../api/types'
 
 /** How often to ask while all is well, and while degraded or unreachable (ms). */
-export const HEALTH_POLL_MS = { ok: 10_000, degraded: 2_000 }
+export const HEALTH_POLL_MS = { ok: 5_000, degraded: 2_000 }
 
 /** What the banner needs: nothing while ok; the reason and hint while degraded. */
 export interface HealthProblem {
