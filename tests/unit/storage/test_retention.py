@@ -1,11 +1,9 @@
-"""Retention of finished runs: by age, by count, in bounded batches, never an active or just-finished run."""
+"""Retention of finished runs (SQLite and PostgreSQL): by age, by count, in bounded batches, never an active run."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -15,13 +13,6 @@ from layerlab.storage.store import EventRecord, RunRow, RunStore
 
 NOW = 1_000_000.0
 DAY = 86_400.0
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[RunStore]:
-    opened = RunStore.open(f"sqlite:///{tmp_path / 'retention.db'}")
-    yield opened
-    opened.close()
 
 
 def _run(store: RunStore, run_id: str, status: str, finished_at: float | None, events: int = 3) -> None:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -15,13 +13,6 @@ from sqlalchemy import event
 
 from layerlab.storage.database import MIGRATIONS_DIR, create_database_engine, migrate
 from layerlab.storage.store import ProjectRow, RunRow, RunStore
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[RunStore]:
-    store = RunStore.open(f"sqlite:///{tmp_path / 'lists.db'}")
-    yield store
-    store.close()
 
 
 def _statements(store: RunStore) -> list[str]:
@@ -34,31 +25,29 @@ def _statements(store: RunStore) -> list[str]:
     return seen
 
 
-def test_run_summaries_are_paged_and_never_read_the_request(sqlite_store: RunStore) -> None:
+def test_run_summaries_are_paged_and_never_read_the_request(store: RunStore) -> None:
     for i in range(5):
         request = json.dumps({"graph": {"nodes": ["x" * 10_000]}})
-        sqlite_store.create_run(
-            RunRow(id=f"r{i}", status="completed", dataset="circle", request_json=request, created_at=i)
-        )
-    statements = _statements(sqlite_store)
-    rows, total = sqlite_store.list_run_summaries(limit=2, offset=1)
+        store.create_run(RunRow(id=f"r{i}", status="completed", dataset="circle", request_json=request, created_at=i))
+    statements = _statements(store)
+    rows, total = store.list_run_summaries(limit=2, offset=1)
     assert total == 5 and [row.id for row in rows] == ["r3", "r2"] and rows[0].request_json == ""
     assert statements and not any("request_json" in statement for statement in statements)
-    assert sqlite_store.list_run_summaries(limit=10, offset=5) == ([], 5)
+    assert store.list_run_summaries(limit=10, offset=5) == ([], 5)
 
 
-def test_project_summaries_are_paged_and_never_read_the_graph(sqlite_store: RunStore) -> None:
+def test_project_summaries_are_paged_and_never_read_the_graph(store: RunStore) -> None:
     for i in range(3):
         graph = {"version": 1, "nodes": [{"id": f"n{j}", "type": "Dense"} for j in range(i + 1)], "edges": []}
-        sqlite_store.create_project(
+        store.create_project(
             ProjectRow(id=f"p{i}", name=f"p{i}", graph=graph, created_at=i, updated_at=i, client_id="me")
         )
-    statements = _statements(sqlite_store)
-    rows, total = sqlite_store.list_project_summaries(limit=2)
+    statements = _statements(store)
+    rows, total = store.list_project_summaries(limit=2)
     assert total == 3 and [(row.id, row.node_count) for row in rows] == [("p2", 3), ("p1", 2)]
     assert not any("graph_json" in statement or "training_json" in statement for statement in statements)
-    assert sqlite_store.count_projects("me") == 3 and sqlite_store.count_projects("you") == 0
-    assert sqlite_store.get_project("p0") is not None and sqlite_store.get_project("p0").client_id == "me"  # type: ignore[union-attr]
+    assert store.count_projects("me") == 3 and store.count_projects("you") == 0
+    assert store.get_project("p0") is not None and store.get_project("p0").client_id == "me"  # type: ignore[union-attr]
 
 
 def test_migration_0002_counts_the_nodes_of_existing_projects(tmp_path: Path) -> None:
