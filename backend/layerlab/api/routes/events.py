@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 #: Events per websocket message while replaying with ``batch=true``.
 REPLAY_BATCH = 1000
+#: The largest ``after`` taken (larger ones mean "after everything"; the database's integers stop at 2**63).
+MAX_SEQ = 2**53
 CLOSE_NOT_FOUND = 4404
 CLOSE_TRY_AGAIN_LATER = 1013
 
@@ -62,7 +64,7 @@ async def get_events(
     store: StoreDep,
     runner: RunnerDep,
     settings: SettingsDep,
-    after: Annotated[int, Query(ge=0, le=2**53)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=1_000_000)] = 100_000,
 ) -> Response:
     """Committed events with ``seq > after`` (at most ``limit``, and about a bounded number of bytes), by seq."""
@@ -145,7 +147,7 @@ async def stream_events(
         if subscriber is None and await run_in_threadpool(store.get_run, run_id) is None:
             await _close(websocket, CLOSE_NOT_FOUND, f"no run {run_id}")
             return
-        sent = _Sent(max(0, after))
+        sent = _Sent(min(max(0, after), MAX_SEQ))  # any after is fine: past the end it gets the final status
         while True:
             chunk = await run_in_threadpool(store.events_after, run_id, sent.last, None, settings.replay_chunk_bytes)
             if not chunk:
