@@ -301,6 +301,7 @@ class Runner:
         self._queue.append(run_id)
         self._emit_status(handle, "queued", position=len(self._queue))
         self._dispatch()
+        await self.settle(run_id)  # answer once the run reads back as queued (durable before visible)
         return handle
 
     def control(self, run_id: str, op: ControlOp, value: float | None = None) -> str:
