@@ -72,7 +72,8 @@ run: $(VENV)/.installed $(FRONTEND)/dist/index.html
 	$(VENV)/bin/layerlab serve --host $(HOST) --port $(PORT)
 
 dev: $(VENV)/.installed $(FRONTEND)/node_modules/.installed
-	( $(VENV)/bin/uvicorn layerlab.main:create_app --factory --reload --host $(HOST) --port $(PORT) & \
+	( LAYERLAB_CORS_ORIGINS=http://127.0.0.1:5173,http://localhost:5173 \
+	  $(VENV)/bin/uvicorn layerlab.main:create_app --factory --reload --host $(HOST) --port $(PORT) & \
 	  cd $(FRONTEND) && npm run dev )
 
 client: $(VENV)/.installed $(FRONTEND)/node_modules/.installed
@@ -104,9 +105,10 @@ e2e: $(VENV)/.installed $(FRONTEND)/dist/index.html system-deps
 
 test: check test-py test-front e2e
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(FRONTEND)/dist/index.html system-deps
 	$(PY) bench/throughput.py
-	@for b in bench/first_step.py bench/fanout.py bench/concurrent_runs.py bench/server_throughput.py bench/replay.py; do \
+	@for b in bench/first_step.py bench/fanout.py bench/concurrent_runs.py bench/server_throughput.py bench/replay.py \
+	  bench/validation.py bench/page_weight.py; do \
 	  if [ -f $$b ]; then $(PY) $$b || exit 1; fi; done
 
 # The SPEC §2 reference examples trained to the end on the real data (minutes on a CPU).
