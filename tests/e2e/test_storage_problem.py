@@ -69,5 +69,7 @@ def test_the_page_shows_a_storage_problem_and_the_run_it_ended(
     failure = page.locator(".run-failure")
     expect(failure).to_be_visible(timeout=20_000)
     expect(failure).to_contain_text(re.compile(r"could not save this run's events.*database or disk is full", re.I))
-    expect(failure.locator(".run-failure-hint")).to_contain_text(re.compile(r"What to try: .*storage works again", re.I))
+    expect(failure.locator(".run-failure-hint")).to_contain_text(
+        re.compile(r"What to try: .*storage works again", re.I)
+    )
     page.screenshot(path=str(screenshot_dir / "storage-problem-ended.png"))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from ws_servers import serve
 
 from layerlab.api.testing import ServerProcess
 
@@ -14,11 +15,8 @@ SERVER_ENV = {"LAYERLAB_MAX_CONCURRENT_RUNS": "2", "LAYERLAB_MAX_RUNS_PER_CLIENT
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A server shared by one test module."""
-    root = tmp_path_factory.mktemp("ws")
-    (root / "data").mkdir()
-    with ServerProcess(root / "home", env={**SERVER_ENV, "LAYERLAB_DATA_DIR": str(root / "data")}) as running:
-        yield running
+    """A server shared by one test module (a module may define its own, with other settings)."""
+    yield from serve(tmp_path_factory, "ws", SERVER_ENV)
 
 
 @pytest.fixture
@@ -29,6 +27,6 @@ def server_env() -> dict[str, str]:
 
 @pytest.fixture
 def http(server: ServerProcess) -> Iterator[httpx.Client]:
-    """An HTTP client of the module's server."""
+    """An HTTP client of the module's server (whichever ``server`` the module uses)."""
     with httpx.Client(base_url=server.base_url, timeout=30) as client:
         yield client

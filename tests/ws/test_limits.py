@@ -10,6 +10,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
+from ws_servers import serve
 
 from layerlab.api.testing import ServerProcess, run_body, wait_for_status
 
@@ -25,16 +26,7 @@ ENV = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    root = tmp_path_factory.mktemp("limits")
-    (root / "data").mkdir()
-    with ServerProcess(root / "home", env={**ENV, "LAYERLAB_DATA_DIR": str(root / "data")}) as running:
-        yield running
-
-
-@pytest.fixture
-def http(server: ServerProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=30) as client:
-        yield client
+    yield from serve(tmp_path_factory, "limits", ENV)
 
 
 def _refusal(ws: ClientConnection) -> tuple[int | None, str]:

@@ -23,6 +23,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+from ws_servers import serve
 
 from layerlab.api.testing import ServerProcess, run_body, wait_for_status
 
@@ -39,17 +40,7 @@ LONG = run_body(dataset="spiral", n=2000, epochs=500)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    root = tmp_path_factory.mktemp("storage")
-    (root / "data").mkdir()
-    env = {**ENV, "LAYERLAB_DATA_DIR": str(root / "data")}
-    with ServerProcess(root / "home", env=env, factory="faulty_storage_app:create_app", app_dir=TESTS) as running:
-        yield running
-
-
-@pytest.fixture
-def http(server: ServerProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=30) as client:
-        yield client
+    yield from serve(tmp_path_factory, "storage", ENV, factory="faulty_storage_app:create_app", app_dir=TESTS)
 
 
 class Watcher:

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+from ws_servers import serve
 
 from layerlab.api.testing import ServerProcess, run_body, wait_for_status
 
@@ -48,16 +49,7 @@ def _mlp(*units: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    root = tmp_path_factory.mktemp("watchdog")
-    (root / "data").mkdir()
-    with ServerProcess(root / "home", env={**ENV, "LAYERLAB_DATA_DIR": str(root / "data")}) as running:
-        yield running
-
-
-@pytest.fixture
-def http(server: ServerProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=30) as client:
-        yield client
+    yield from serve(tmp_path_factory, "watchdog", ENV)
 
 
 def _read_until_final(server: ServerProcess, run_id: str, timeout_s: float = 60) -> list[dict[str, Any]]:

@@ -105,6 +105,8 @@ class RunHandle:
     #: The final status is recorded (maybe not committed yet): no more events are accepted.
     ended: bool = False
     final_seq: int | None = None
+    #: The highest seq known to be committed (published to subscribers).
+    committed_seq: int = 0
     #: ``time.monotonic()`` when it started running / when it was paused (None while not).
     running_since: float | None = None
     paused_since: float | None = None
@@ -171,7 +173,7 @@ class Runner:
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watchdog: asyncio.Task[None] | None = None
-        self._storage_failed_runs = False
+        self._storage_failing = False
         writer.on_committed = self._committed_from_writer
         self.pool = WorkerPool(
             concurrency,
@@ -247,7 +249,7 @@ class Runner:
         Lets a control answer only once its effect can be read back (``GET /api/runs/{id}``).
         """
         handle = self._handles.get(run_id)
-        if handle is None:
+        if handle is None or handle.committed_seq >= handle.last_seq:
             return True
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(run_id, []).append((handle.last_seq, future))
@@ -445,8 +447,10 @@ class Runner:
         for record in records:
             self.broadcaster.publish(record.run_id, record.seq, record.type, record.payload)
             handle = self._handles.get(record.run_id)
-            if handle is not None and handle.final_seq == record.seq:
-                ended.add(record.run_id)
+            if handle is not None:
+                handle.committed_seq = max(handle.committed_seq, record.seq)
+                if handle.final_seq == record.seq:
+                    ended.add(record.run_id)
         for run_id in {r.run_id for r in records} & set(self._waiters):
             last = max(r.seq for r in records if r.run_id == run_id)
             waiting = self._waiters.pop(run_id)
@@ -553,14 +557,14 @@ class Runner:
     def _check_storage(self, now: float) -> None:
         health = self.writer.health()
         if health.is_ok:
-            if self._storage_failed_runs:
-                self._storage_failed_runs = False
-                self._dispatch()
+            if self._storage_failing:
+                self._storage_failing = False
+                self._dispatch()  # queued runs waited while storage failed
             return
+        self._storage_failing = True
         assert health.failing_since is not None
         if now - health.failing_since < self.settings.storage_failure_timeout_s:
             return
-        self._storage_failed_runs = True
         for handle in list(self._handles.values()):
             if handle.ended:
                 continue

@@ -26,6 +26,7 @@ from layerlab.api.schemas import (
     RunLatest,
     RunSummary,
 )
+from layerlab.api.testing import run_body
 from layerlab.runs.protocol import ControlOp
 from layerlab.runs.runner import RunConflictError, RunLimitError, Runner, RunNotFoundError
 from layerlab.storage.store import RunRow, RunStore
@@ -44,23 +45,7 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 #: A run that trains in about a second: a small MLP on 200 points of ``circle``, one epoch.
 RUN_EXAMPLES: dict[str, Any] = {
-    "tiny_mlp": {
-        "summary": "A small MLP on the circle data set",
-        "value": {
-            "graph": {
-                "version": 1,
-                "nodes": [
-                    {"id": "in", "type": "Input"},
-                    {"id": "h", "type": "Dense", "params": {"units": 8, "activation": "tanh"}},
-                    {"id": "out", "type": "Dense", "params": {"units": 2, "activation": "softmax"}},
-                ],
-                "edges": [{"source": "in", "target": "h"}, {"source": "h", "target": "out"}],
-            },
-            "dataset": {"name": "circle", "params": {"n": 200}},
-            "training": {"epochs": 1, "batch_size": 16},
-            "name": "tiny",
-        },
-    }
+    "tiny_mlp": {"summary": "A small MLP on the circle data set", "value": {**run_body(), "name": "tiny"}},
 }
 _CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {
