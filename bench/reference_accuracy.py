@@ -1,6 +1,6 @@
-"""Reference accuracy: the SPEC §2 examples, trained as the shipped templates, must reach their accuracy.
+"""Reference accuracy: the two reference examples, trained as the shipped templates, must reach their accuracy.
 
-SPEC §2: the MNIST MLP (Flatten → Dense 128 relu → Dropout 0.2 → Dense 10 softmax, Adam,
+``docs/contract.md`` §5.1: the MNIST MLP (Flatten → Dense 128 relu → Dropout 0.2 → Dense 10 softmax, Adam,
 5 epochs) reaches ≈ 98 % test accuracy; the CIFAR-10 CNN (3 × Conv2D, 2 × MaxPool, Dense 64,
 Dense 10 softmax, Adam, 10 epochs) ≈ 70 %. Both ship as templates (``mnist_mlp``,
 ``cifar10_cnn``) and must reach those accuracies when trained in LayerLab.
@@ -8,12 +8,12 @@ Dense 10 softmax, Adam, 10 epochs) ≈ 70 %. Both ship as templates (``mnist_mlp
 Each template is trained exactly as the server trains a run: its ``RunRequest`` goes through a
 JSON round trip (as the runner hands it to a worker) into ``layerlab.training.job.run_job``, and
 every event is serialized to JSON as the worker does. The data comes from ``LAYERLAB_DATA_DIR``
-(default: ``../shared/datasets`` beside the repository, when present); nothing is downloaded
+(default: a ``shared/datasets`` folder beside the repository, when present); nothing is downloaded
 unless ``--allow-download`` is given. A template whose data set is unavailable is reported as
 SKIPPED with the reason.
 
 Prints, per template: epochs, wall time (the whole job: data loading, training, evaluation),
-training samples/s, final test accuracy, the SPEC's expected accuracy and PASS/MISS
+training samples/s, final test accuracy, the expected accuracy and PASS/MISS
 (MNIST ≥ 97.5 %, CIFAR-10 ≥ 68 %). Exits 1 when a run fails, or misses at the template's own
 number of epochs; 0 otherwise (an ``--epochs`` override only reports).
 
@@ -43,7 +43,7 @@ from layerlab.training.request import RunRequest
 
 @dataclass(frozen=True)
 class Reference:
-    """One SPEC §2 example: its template, the accuracy the SPEC expects and the bar to pass."""
+    """One reference example: its template, the accuracy expected of it and the bar to pass."""
 
     template: str
     expected: float
@@ -112,7 +112,7 @@ class Recorder:
 
 
 def default_data_dir() -> Path | None:
-    """``LAYERLAB_DATA_DIR``, else ``../shared/datasets`` beside the repository when it exists."""
+    """``LAYERLAB_DATA_DIR``, else a ``shared/datasets`` folder beside the repository when it exists."""
     env = os.environ.get("LAYERLAB_DATA_DIR")
     if env:
         return Path(env).expanduser()

@@ -1,11 +1,11 @@
 """Training throughput: LayerLab's engine (with live event streaming) vs a hand-written PyTorch loop.
 
-SPEC §4: the training loop with live streaming runs at ≥ 95 % of the throughput of a
+``docs/contract.md`` §5.2: the training loop with live streaming runs at ≥ 95 % of the throughput of a
 minimal hand-written PyTorch loop on the same model, data and device.
 
 The model is the seed MNIST MLP (Flatten → Dense 128 relu → Dropout 0.2 → Dense 10
 softmax), batch 32, Adam 1e-3, one epoch over 60,000 images (real MNIST when
-``LAYERLAB_DATA_DIR`` or ``../shared/datasets`` has it, else synthetic 28×28 images):
+``LAYERLAB_DATA_DIR`` or a ``shared/datasets`` folder beside the repository has it, else synthetic 28×28 images):
 
   (a) engine:  the graph JSON compiled by ``layerlab.graph.compile_graph`` and trained by
                ``layerlab.training.engine.fit`` with an ``EventEmitter`` whose events are

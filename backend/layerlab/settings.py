@@ -35,7 +35,8 @@ class Settings(BaseSettings):
         description="Where runs, uploads, the database and downloaded data sets live.",
     )
     data_dir: Path | None = Field(
-        default=None, description="A folder laid out like shared/datasets; when set, nothing is downloaded."
+        default=None,
+        description="A folder holding mnist/*.gz, fashion-mnist/*.gz, cifar-10/*.bin[.gz]; when set, nothing is downloaded.",
     )
     allow_download: bool = Field(
         default=True, description="Download mnist/fashion_mnist/cifar10 on first use when not found locally."

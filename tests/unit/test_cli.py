@@ -96,7 +96,7 @@ def test_serve_runs_the_app_factory_without_websocket_compression_by_default(mon
 
 
 def test_the_digits_mlp_reaches_95_percent_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
-    # the SPEC §2.1 MLP on scikit-learn's digits, 20 epochs, batch 32, Adam (lr 3e-3), seed 0
+    # the reference MNIST MLP (docs/contract.md §5.1) on scikit-learn's digits, 20 epochs, batch 32, Adam (lr 3e-3), seed 0
     code = main(["train", "--template", "digits_mlp", "--epochs", "20", "--lr", "0.003", "--seed", "0", "--json"])
     assert code == 0
     events = [parse_event(line) for line in capsys.readouterr().out.splitlines()]

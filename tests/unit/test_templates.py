@@ -32,7 +32,7 @@ def test_template_validates_and_compiles_for_its_dataset(template: Template) -> 
     assert ys == sorted(ys)  # laid out top to bottom
 
 
-def test_mnist_template_is_the_spec_example() -> None:
+def test_mnist_template_is_the_reference_example() -> None:
     template = get_template("mnist_mlp")
     assert template is not None
     assert [(n.type, n.params) for n in template.graph.nodes] == [

@@ -118,7 +118,7 @@ class NodeInfo(BaseModel):
 
 
 class ValidateResponse(BaseModel):
-    """The validation report (SPEC §3) plus the data set's input shape used for it."""
+    """The validation report (``docs/contract.md`` §2.4) plus the data set's input shape used for it."""
 
     valid: bool
     errors: list[GraphIssue]

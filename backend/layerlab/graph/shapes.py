@@ -97,7 +97,7 @@ def infer_shapes(order: Sequence[str], nodes: Mapping[str, ShapeNode], input_sha
 
 
 def shape_issue(node: ShapeNode, err: ShapeError, in_shapes: Sequence[Shape]) -> GraphIssue:
-    """Turn a layer's :class:`ShapeError` into an issue that names the node and its inputs (STYLE §7).
+    """Turn a layer's :class:`ShapeError` into an issue that names the node and its inputs (``docs/contract.md`` §1.4).
 
     Example message: ``Node "dense_2" (Dense) expects input (batch, features) but "conv_3"
     produces (batch, 64, 7, 7). Insert a Flatten node between them.``

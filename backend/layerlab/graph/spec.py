@@ -1,4 +1,4 @@
-"""The graph JSON (version 1) exactly as the editor sends it (SPEC §3).
+"""The graph JSON (version 1) exactly as the editor sends it (``docs/contract.md`` §1).
 
 Only the *form* is checked here (types, strictly as the schema says — ``"1"`` is no number
 and ``0`` no boolean —, required keys, no unknown keys);

@@ -86,7 +86,7 @@ class ShapeError(Exception):
         field: the param at fault (``"kernel_size"``), when one is.
         expects: for a single input of the wrong rank, what the layer expects,
             written with the batch dimension (``"(batch, features)"``); validation
-            then writes the STYLE §7 sentence: ``Node "d" (Dense) expects input
+            then writes the sentence of ``docs/contract.md`` §1.4: ``Node "d" (Dense) expects input
             (batch, features) but "c" produces (batch, 64, 7, 7).``
     """
 

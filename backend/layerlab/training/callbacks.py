@@ -12,8 +12,8 @@ order::
 
 Every hook receives the one mutable :class:`TrainState`. Stopping is a flag
 (``state.should_stop`` + a :class:`StopReason`), never an exception. :class:`EventEmitter`
-is the only callback that knows about events: it turns the hooks into SPEC §3 event
-models stamped with ``run_id``, a gap-free ``seq`` and ``time.time()``.
+is the only callback that knows about events: it turns the hooks into the event models of
+``docs/contract.md`` §4, stamped with ``run_id``, a gap-free ``seq`` and ``time.time()``.
 """
 
 from __future__ import annotations

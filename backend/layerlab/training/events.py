@@ -1,4 +1,4 @@
-"""The event models of SPEC §3: every message a run streams, as pydantic models.
+"""The event models of ``docs/contract.md`` §4: every message a run streams, as pydantic models.
 
 Each event carries ``seq`` (1, 2, 3 … per run, no gaps), ``type``, ``run_id`` and
 ``time`` (seconds since the epoch). :data:`Event` is the union, discriminated on

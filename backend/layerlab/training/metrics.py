@@ -4,7 +4,7 @@ Classification metrics come from a confusion matrix (rows = true class, columns 
 predicted), built with one ``bincount``. Macro averages run over the classes that occur
 in the true or predicted labels (as scikit-learn does), and a class with no predicted
 (or no true) samples counts 0 precision (or recall), as ``zero_division=0`` does.
-Keys follow SPEC §3: ``accuracy, precision, recall, f1``; regression ``mse, mae, r2``.
+Keys as ``docs/contract.md`` §4 names them: ``accuracy, precision, recall, f1``; regression ``mse, mae, r2``.
 """
 
 from __future__ import annotations

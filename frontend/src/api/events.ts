@@ -1,5 +1,5 @@
 /**
- * The run event stream of SPEC §3 as TypeScript: `TrainingEvent` is a union narrowed on `type`.
+ * The run event stream of docs/contract.md §4 as TypeScript: `TrainingEvent` is a union narrowed on `type`.
  *
  * The server defines every event once, as pydantic models in
  * `backend/layerlab/training/events.py`, and publishes them in its OpenAPI schema (as the

@@ -1,7 +1,7 @@
 /**
  * Typed fetch helpers for the non-run endpoints (layers, data sets, templates,
  * validation, projects). Every 4xx/5xx becomes an {@link ApiError} carrying the server's
- * `detail` and `errors` (SPEC: `{"detail", "errors": [GraphIssue…]}`).
+ * `detail` and `errors` (the error body `{detail, code, errors: [GraphIssue…]}` of docs/contract.md §2.2).
  */
 import { apiBase } from './config'
 import type {

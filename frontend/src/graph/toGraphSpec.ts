@@ -1,5 +1,5 @@
 /**
- * React Flow nodes/edges ↔ graph JSON v1 (SPEC §3).
+ * React Flow nodes/edges ↔ graph JSON v1 (docs/contract.md §1).
  *
  * `toGraphSpec` writes what the server reads: id, type, params, label, position (rounded);
  * `fromGraphSpec` is its inverse and lays out nodes without positions.

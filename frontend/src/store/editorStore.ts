@@ -3,7 +3,7 @@
  * catalogues from the server, undo/redo and the clipboard.
  *
  * Names other parts of the page rely on (the training dashboard reads these):
- * - `graphSpec()`            the graph JSON of the canvas (SPEC §3), for `POST /api/runs`;
+ * - `graphSpec()`            the graph JSON of the canvas (docs/contract.md §1), for `POST /api/runs`;
  * - `datasetRef`             the chosen data set (`{name, params}`), or null;
  * - `validation`             the last `POST /api/graphs/validate` response, or null;
  * - `trainDisabledReason`    why training cannot start, in words, or null when it can;
@@ -83,7 +83,7 @@ export interface EditorState {
   clipboard: GraphSnapshot | null
 
   // --- selectors --------------------------------------------------------------------
-  /** The graph JSON of the canvas (SPEC §3). */
+  /** The graph JSON of the canvas (docs/contract.md §1). */
   graphSpec: () => GraphSpec
   selectedNodes: () => LayerNode[]
 

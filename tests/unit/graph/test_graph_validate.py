@@ -41,7 +41,7 @@ def test_valid_mlp_reports_shapes_params_order_and_output() -> None:
     assert report.input_id == "input" and report.output_id == "output"
 
 
-def test_to_response_is_the_spec_validate_body() -> None:
+def test_to_response_is_the_validate_body() -> None:
     body = validate_graph(load("invalid_shapes.json"), (1, 8, 8)).to_response()
     assert set(body) == {"valid", "errors", "nodes", "total_params", "cost"}
     assert body["valid"] is False

@@ -1500,7 +1500,7 @@ export interface components {
         };
         /**
          * ValidateResponse
-         * @description The validation report (SPEC §3) plus the data set's input shape used for it.
+         * @description The validation report (``docs/contract.md`` §2.4) plus the data set's input shape used for it.
          */
         ValidateResponse: {
             /** Valid */
