@@ -111,7 +111,7 @@ bench: $(VENV)/.installed $(FRONTEND)/dist/index.html system-deps
 	  bench/validation.py bench/page_weight.py; do \
 	  if [ -f $$b ]; then $(PY) $$b || exit 1; fi; done
 
-# The SPEC §2 reference examples trained to the end on the real data (minutes on a CPU).
+# The reference examples (docs/contract.md §5.1) trained to the end on the real data (minutes on a CPU).
 bench-accuracy: $(VENV)/.installed
 	$(PY) bench/reference_accuracy.py --threads 1
 
