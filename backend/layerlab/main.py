@@ -68,7 +68,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = await run_in_threadpool(open_store, settings.resolved_database_url, settings)
     await run_in_threadpool(interrupt_unfinished, store)
     device, gpus = await run_in_threadpool(_device_and_gpus, settings)
-    writer = EventWriter(store, group_commit_s=settings.group_commit_s, retry_max_s=settings.storage_retry_max_s)
+    writer = EventWriter(
+        store,
+        group_commit_s=settings.group_commit_s,
+        commit_interval_s=settings.commit_interval_s,
+        retry_max_s=settings.storage_retry_max_s,
+    )
     writer.start()
     runner = Runner(
         settings,

@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         le=1,
         description="Events arriving within this long are committed together; none reaches a client before its commit.",
     )
+    commit_interval_s: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="Commits start at most this often: a busy stream is committed in groups (less CPU per event).",
+    )
     subscriber_queue_size: int = Field(default=1000, ge=10)
     max_ws_per_run: int = Field(default=1000, ge=1, description="Websocket connections one run may have at once.")
     max_ws_per_client: int = Field(

@@ -4,7 +4,10 @@ Durable before visible: nothing a client can see comes from memory. The event lo
 every event to :meth:`EventWriter.submit` (a list append under a lock, never a wait on the
 database); the thread wakes, gathers what arrives within ``group_commit_s`` (a few
 milliseconds), commits it in one transaction, and only then hands the committed batch to
-``on_committed`` (the runner publishes it to websockets from there). So a server killed at
+``on_committed`` (the runner publishes it to websockets from there). Commits start at most
+every ``commit_interval_s``: an event after a quiet spell waits only ``group_commit_s``,
+while a busy stream is committed in groups of that much time, so a fast run costs the
+server a few dozen commits a second, not one per event. So a server killed at
 any moment has every event any client saw, and ``seq`` numbers are never reused.
 
 When a commit fails the batch stays in memory, ahead of anything newer, and is retried with
@@ -65,12 +68,14 @@ class EventWriter:
         store: RunStore,
         *,
         group_commit_s: float = 0.003,
+        commit_interval_s: float = 0.02,
         retry_initial_s: float = 0.05,
         retry_max_s: float = 2.0,
         on_committed: OnCommitted | None = None,
     ) -> None:
         self.store = store
         self.group_commit_s = group_commit_s
+        self.commit_interval_s = commit_interval_s
         self.retry_initial_s = retry_initial_s
         self.retry_max_s = retry_max_s
         self.on_committed = on_committed
@@ -156,13 +161,17 @@ class EventWriter:
     # --- the thread -------------------------------------------------------------------
     def _loop(self) -> None:
         delay = 0.0  # the back-off while storage fails; 0 while it works
+        last_commit = float("-inf")  # when the last commit started (monotonic)
         while True:
             if delay:
                 self._stop_wake.wait(delay)  # new events don't cut a back-off short, stop() does
             else:
                 self._wake.wait()
-                if self.group_commit_s > 0:
-                    time.sleep(self.group_commit_s)  # group commit: gather what arrives in the next few ms
+                # Group commit: gather what arrives in the next few ms, and start commits no closer together
+                # than commit_interval_s (stop() cuts the wait short).
+                wait_s = max(self.group_commit_s, last_commit + self.commit_interval_s - time.monotonic())
+                if wait_s > 0:
+                    self._stop_wake.wait(wait_s)
             self._wake.clear()
             with self._lock:
                 records, patches = self._records, self._patches
@@ -170,6 +179,7 @@ class EventWriter:
                 count = self._submitted
                 stopping, deadline = self._stopping, self._stop_deadline
             if records or patches:
+                last_commit = time.monotonic()
                 error = self._write(records, patches)
                 if error is not None:
                     self._put_back(records, patches, error)

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -100,6 +101,20 @@ def test_writer_commits_then_reports_each_batch(store: RunStore) -> None:
         assert row is not None and row.status == "completed" and row.last_seq == 6
     finally:
         writer.stop()
+
+
+def test_a_failed_batch_writes_nothing_of_itself_and_the_next_one_works(store: RunStore) -> None:
+    store.create_run(_run())
+    store.write_batch([_event("r1", 1)], {"r1": {"last_seq": 1}})
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):  # seq 1 again: the whole batch is refused
+        store.write_batch([_event("r1", 2), _event("r1", 1)], {"r1": {"last_seq": 2, "status": "completed"}})
+    row = store.get_run("r1")
+    assert [seq for seq, _, _ in store.events_after("r1")] == [1]
+    assert row is not None and row.status == "running" and row.last_seq == 1
+    store.write_batch([_event("r1", 2)], {"r1": {"last_seq": 2, "latest": {"epoch": 1}}})
+    row = store.get_run("r1")
+    assert [seq for seq, _, _ in store.events_after("r1")] == [1, 2]
+    assert row is not None and row.last_seq == 2 and row.latest == {"epoch": 1}
 
 
 def test_events_after_is_bounded_by_bytes_and_resumes(store: RunStore) -> None:
