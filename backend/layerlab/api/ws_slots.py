@@ -49,7 +49,3 @@ class WebsocketSlots:
             counter[key] -= 1
             if counter[key] <= 0:
                 del counter[key]
-
-    def count(self, run_id: str) -> int:
-        """Open connections to a run."""
-        return self._runs[run_id]

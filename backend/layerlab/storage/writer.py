@@ -164,14 +164,17 @@ class EventWriter:
         last_commit = float("-inf")  # when the last commit started (monotonic)
         while True:
             if delay:
-                self._stop_wake.wait(delay)  # new events don't cut a back-off short, stop() does
+                # New events don't cut a back-off short; stop() cuts the one under way (once: the
+                # back-offs after it are waited out, so a failing store is not retried in a busy loop).
+                if self._stop_wake.wait(delay):
+                    self._stop_wake.clear()
             else:
                 self._wake.wait()
                 # Group commit: gather what arrives in the next few ms, and start commits no closer together
                 # than commit_interval_s (stop() cuts the wait short).
                 wait_s = max(self.group_commit_s, last_commit + self.commit_interval_s - time.monotonic())
-                if wait_s > 0:
-                    self._stop_wake.wait(wait_s)
+                if wait_s > 0 and self._stop_wake.wait(wait_s):
+                    self._stop_wake.clear()
             self._wake.clear()
             with self._lock:
                 records, patches = self._records, self._patches
