@@ -9,16 +9,19 @@ training samples (a fixed seeded subset, the same every epoch) go on top as ``[x
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
 
 from layerlab.datasets.base import DatasetSplits
-from layerlab.training.callbacks import BoundaryFn, TrainState
+from layerlab.training.callbacks import TelemetryProducer, TrainState
+from layerlab.training.events import DecisionBoundaryEvent
 from layerlab.training.losses import FinalActivation, apply_final_activation
 
-__all__ = ["boundary_fn", "decision_boundary", "is_2d"]
+__all__ = ["BoundaryProducer", "decision_boundary", "is_2d"]
 
 _PADDING = 0.1
 _DECIMALS = 4
@@ -92,12 +95,37 @@ def decision_boundary(
     }
 
 
-def boundary_fn(resolution: int = 60, max_points: int = 400) -> BoundaryFn:
-    """A :class:`~layerlab.training.callbacks.EventEmitter` ``boundary`` hook: fields for 2-D sets, else ``None``."""
+class BoundaryProducer(TelemetryProducer):
+    """Sends ``decision_boundary`` events on 2-D sets: after an epoch, at most ``events_per_s``, and
+    always for the last finished epoch (before the test evaluation)."""
 
-    def compute(state: TrainState) -> dict[str, Any] | None:
+    def __init__(
+        self,
+        resolution: int = 60,
+        max_points: int = 400,
+        *,
+        events_per_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.resolution = resolution
+        self.max_points = max_points
+        self._interval_s = 1.0 / events_per_s
+        self._clock = clock
+        self._last_at: float | None = None
+        self._last_epoch = 0
+
+    def _send(self, state: TrainState, epoch: int) -> None:
         if state.model is None or state.data is None or not is_2d(state.data):
-            return None
-        return decision_boundary(state.model, state.data, resolution=resolution, max_points=max_points)
+            return
+        fields = decision_boundary(state.model, state.data, resolution=self.resolution, max_points=self.max_points)
+        self.sink.emit(DecisionBoundaryEvent, epoch=epoch, **fields)
+        self._last_at, self._last_epoch = self._clock(), epoch
 
-    return compute
+    def on_epoch_end(self, state: TrainState) -> None:
+        if self._last_at is None or self._clock() - self._last_at >= self._interval_s:
+            self._send(state, state.epoch)
+
+    def on_train_end(self, state: TrainState) -> None:
+        last_epoch = int(state.history[-1]["epoch"]) if state.history else 0
+        if last_epoch and self._last_epoch != last_epoch:
+            self._send(state, last_epoch)

@@ -24,7 +24,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -34,7 +34,6 @@ from layerlab.errors import NonFiniteLossError, TrainingError
 from layerlab.training.events import (
     ClassMetrics,
     ConfusionMatrixEvent,
-    DecisionBoundaryEvent,
     EpochEvent,
     EvaluationEvent,
     Event,
@@ -44,15 +43,16 @@ from layerlab.training.events import (
 )
 
 __all__ = [
-    "BoundaryFn",
     "Callback",
     "CallbackList",
     "EarlyStopping",
     "EpochLogs",
     "Evaluation",
     "EventEmitter",
+    "EventSink",
     "NON_FINITE_HINT",
     "StopReason",
+    "TelemetryProducer",
     "TrainState",
 ]
 
@@ -286,7 +286,33 @@ class EarlyStopping(Callback):
                 state.model.load_state_dict(self.best_weights)
 
 
-BoundaryFn = Callable[[TrainState], dict[str, Any] | None]
+class EventSink(Protocol):
+    """The public way to emit an event: what a :class:`TelemetryProducer` is given."""
+
+    @property
+    def run_id(self) -> str: ...
+
+    def emit(self, event_type: type[Event], **fields: Any) -> Event:
+        """Stamp ``seq``, ``run_id`` and ``time`` on a new ``event_type`` with ``fields`` and send it."""
+        ...
+
+
+class TelemetryProducer(Callback):
+    """A callback that reports on training through an :class:`EventSink` (the seam for new views).
+
+    A producer overrides the hooks it needs and calls ``self.sink.emit(SomeEvent, **fields)``.
+    :class:`EventEmitter` owns its producers: it binds them to itself and calls each hook of a
+    producer right *after* its own events for that hook (so a producer's report on an epoch
+    follows the ``epoch`` event), except ``on_train_end``, where producers report first (their
+    last word comes before the test evaluation and the final status). A producer decides its
+    own rate; the engine does not know it exists.
+    """
+
+    sink: EventSink
+
+    def bind(self, sink: EventSink) -> None:
+        """Called once by the emitter before training starts."""
+        self.sink = sink
 
 
 #: The per-epoch floor of step events never sends faster than this many times ``step_events_per_s``:
@@ -305,8 +331,9 @@ class EventEmitter(Callback):
     ``steps_per_epoch / step_events_per_epoch`` batches, as long as that stays under
     :data:`FLOOR_RATE_FACTOR` times the time rate (0: by time only). The loss is read from
     the device only for steps that are sent. Epoch, confusion-matrix, evaluation and status
-    events are never skipped. Decision boundaries (2-D data sets, computed by ``boundary``)
-    are sent at most ``boundary_events_per_s`` and always for the last finished epoch.
+    events are never skipped. Everything else (decision boundaries, the inside of the network,
+    diagnostics) comes from ``producers`` (:class:`TelemetryProducer`), which emit through
+    :meth:`emit`.
 
     >>> events: list[Event] = []
     >>> emitter = EventEmitter("run-1", events.append)
@@ -322,8 +349,7 @@ class EventEmitter(Callback):
         first_seq: int = 1,
         step_events_per_s: float = 10.0,
         step_events_per_epoch: int = 0,
-        boundary_events_per_s: float = 2.0,
-        boundary: BoundaryFn | None = None,
+        producers: Sequence[TelemetryProducer] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         assert first_seq >= 1
@@ -333,14 +359,13 @@ class EventEmitter(Callback):
         self._step_interval_s = 1.0 / step_events_per_s
         self._step_events_per_epoch = step_events_per_epoch
         self._last_step_sent = 0
-        self._boundary_interval_s = 1.0 / boundary_events_per_s
-        self._boundary = boundary
+        self.producers = list(producers)
+        for producer in self.producers:
+            producer.bind(self)
         self._clock = clock
         self._last_step_at: float | None = None
         self._window_start = 0.0
         self._window_samples = 0
-        self._last_boundary_at: float | None = None
-        self._last_boundary_epoch = 0
         self._unsent_step_epoch: int | None = None  # epoch of the last batch, while it has no step event
 
     @property
@@ -348,7 +373,8 @@ class EventEmitter(Callback):
         """The ``seq`` the next event will carry."""
         return self._seq
 
-    def _send(self, event_type: type[Event], **fields: Any) -> Event:
+    def emit(self, event_type: type[Event], **fields: Any) -> Event:
+        """Send one event of ``event_type`` with ``fields``, stamped with the next ``seq``, ``run_id`` and ``time``."""
         event = event_type(seq=self._seq, run_id=self.run_id, time=time.time(), **fields)
         self._seq += 1
         self._emit(event)
@@ -356,20 +382,24 @@ class EventEmitter(Callback):
 
     def emit_status(self, status: RunState, **fields: Any) -> StatusEvent:
         """Send a ``status`` event (``code``, ``message``, ``hint``, ``node_id``, ``device`` … as keywords)."""
-        event = self._send(StatusEvent, status=status, **fields)
+        event = self.emit(StatusEvent, status=status, **fields)
         assert isinstance(event, StatusEvent)
         return event
 
     def _running(self, state: TrainState) -> None:
         self.emit_status("running", device=state.device, epochs=state.epochs, steps_per_epoch=state.steps_per_epoch)
 
-    # --- hooks ------------------------------------------------------------------------------
+    # --- hooks: the core events, then each producer's --------------------------------------
     def on_train_start(self, state: TrainState) -> None:
         self._running(state)
         self._window_start = self._clock()
+        for producer in self.producers:
+            producer.on_train_start(state)
 
     def on_epoch_start(self, state: TrainState) -> None:
         self._window_start, self._window_samples = self._clock(), 0
+        for producer in self.producers:
+            producer.on_epoch_start(state)
 
     def on_batch_end(self, state: TrainState) -> None:
         self._window_samples += state.batch_samples
@@ -378,6 +408,8 @@ class EventEmitter(Callback):
             self._send_step(state, state.epoch, now)
         else:
             self._unsent_step_epoch = state.epoch  # this batch has no step event (yet)
+        for producer in self.producers:
+            producer.on_batch_end(state)
 
     def _step_due(self, state: TrainState, now: float) -> bool:
         if self._last_step_at is None or state.is_single_step:
@@ -393,7 +425,7 @@ class EventEmitter(Callback):
     def _send_step(self, state: TrainState, epoch: int, now: float) -> None:
         loss = state.batch_loss()  # the only device read of a step
         elapsed = now - self._window_start
-        self._send(
+        self.emit(
             StepEvent,
             epoch=epoch,
             step=state.step,
@@ -410,16 +442,20 @@ class EventEmitter(Callback):
         if self._unsent_step_epoch is not None:  # a paused run shows exactly where it stopped
             self._send_step(state, self._unsent_step_epoch, self._clock())
         self.emit_status("paused")
+        for producer in self.producers:
+            producer.on_pause(state)
 
     def on_resume(self, state: TrainState) -> None:
         self._running(state)
         self._window_start, self._window_samples = self._clock(), 0
+        for producer in self.producers:
+            producer.on_resume(state)
 
     def on_epoch_end(self, state: TrainState) -> None:
         logs = state.epoch_logs
         assert logs is not None
         val = logs.val
-        self._send(
+        self.emit(
             EpochEvent,
             epoch=state.epoch,
             train=logs.train,
@@ -428,32 +464,26 @@ class EventEmitter(Callback):
             duration_s=logs.duration_s,
         )
         if val is not None and val.confusion is not None:
-            self._send(ConfusionMatrixEvent, split="val", epoch=state.epoch, labels=state.labels, matrix=val.confusion)
-        now = self._clock()
-        if self._last_boundary_at is None or now - self._last_boundary_at >= self._boundary_interval_s:
-            self._send_boundary(state)
-
-    def _send_boundary(self, state: TrainState, epoch: int | None = None) -> None:
-        if self._boundary is None:
-            return
-        fields = self._boundary(state)
-        if fields is None:
-            return
-        epoch = state.epoch if epoch is None else epoch
-        self._send(DecisionBoundaryEvent, epoch=epoch, **fields)
-        self._last_boundary_at = self._clock()
-        self._last_boundary_epoch = epoch
+            self.emit(ConfusionMatrixEvent, split="val", epoch=state.epoch, labels=state.labels, matrix=val.confusion)
+        for producer in self.producers:
+            producer.on_epoch_end(state)
 
     def on_train_end(self, state: TrainState) -> None:
-        last_epoch = int(state.history[-1]["epoch"]) if state.history else 0
-        if last_epoch and self._last_boundary_epoch != last_epoch:
-            self._send_boundary(state, last_epoch)  # the last finished epoch always gets its boundary
+        for producer in self.producers:  # their last word comes before the test evaluation
+            producer.on_train_end(state)
         test = state.test
         if test is None:
             return
         metrics: dict[str, float | list[ClassMetrics]] = dict(test.metrics)
         if test.per_class is not None:
             metrics["per_class"] = test.per_class
-        self._send(EvaluationEvent, split="test", metrics=metrics)
+        self.emit(EvaluationEvent, split="test", metrics=metrics)
         if test.confusion is not None:
-            self._send(ConfusionMatrixEvent, split="test", labels=state.labels, matrix=test.confusion)
+            self.emit(ConfusionMatrixEvent, split="test", labels=state.labels, matrix=test.confusion)
+
+    def on_exception(self, state: TrainState, exc: BaseException) -> None:
+        for producer in self.producers:
+            try:
+                producer.on_exception(state, exc)
+            except Exception:  # a broken producer must not hide the original error
+                logger.exception("producer %s failed in on_exception", type(producer).__name__)

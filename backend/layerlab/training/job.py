@@ -24,7 +24,7 @@ from layerlab.errors import DatasetError, GraphInvalidError, GraphIssue, LayerLa
 from layerlab.graph import CostSettings, GraphReport, compile_graph, validate_graph
 from layerlab.graph.spec import GraphSpec
 from layerlab.settings import Settings
-from layerlab.training.boundary import boundary_fn
+from layerlab.training.boundary import BoundaryProducer
 from layerlab.training.callbacks import EventEmitter, StopReason, TrainState
 from layerlab.training.config import LossName, TrainConfig
 from layerlab.training.control import RunControl
@@ -288,7 +288,7 @@ def run_job(
         first_seq=first_seq,
         step_events_per_s=settings.step_events_per_s,
         step_events_per_epoch=settings.step_events_per_epoch,
-        boundary=boundary_fn(request.training.boundary_resolution),
+        producers=[BoundaryProducer(request.training.boundary_resolution)],
     )
     try:
         state = _train(request, emitter, settings, control)
