@@ -24,7 +24,6 @@ from layerlab.errors import DatasetError, GraphInvalidError, GraphIssue, LayerLa
 from layerlab.graph import CostSettings, GraphReport, compile_graph, validate_graph
 from layerlab.graph.spec import GraphSpec
 from layerlab.settings import Settings
-from layerlab.training.boundary import BoundaryProducer
 from layerlab.training.callbacks import EventEmitter, StopReason, TrainState
 from layerlab.training.config import LossName, TrainConfig
 from layerlab.training.control import RunControl
@@ -32,6 +31,7 @@ from layerlab.training.device import resolve_device
 from layerlab.training.engine import OOM_HINT, fit, is_out_of_memory, seed_everything
 from layerlab.training.events import Event, RunState
 from layerlab.training.losses import check_loss_task, resolve_loss_name
+from layerlab.training.producers import build_producers
 from layerlab.training.request import RunRequest
 
 __all__ = [
@@ -288,7 +288,7 @@ def run_job(
         first_seq=first_seq,
         step_events_per_s=settings.step_events_per_s,
         step_events_per_epoch=settings.step_events_per_epoch,
-        producers=[BoundaryProducer(request.training.boundary_resolution)],
+        producers=build_producers(request, settings, run_id),
     )
     try:
         state = _train(request, emitter, settings, control)
