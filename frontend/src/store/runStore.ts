@@ -13,6 +13,7 @@ import { ApiError } from '../api/http'
 import { runsApi, type RunControl, type RunRequest, type RunSummary } from '../api/runsApi'
 import type { DatasetRef, GraphSpec, TrainConfig } from '../api/types'
 import { initialRunView, reduceEvents, type RunView } from '../training/reduceEvents'
+import { dropViewStates, feedViews } from '../views/registry'
 
 /** The training form's fields (TrainConfig's defaults from backend/layerlab/training/config.py). */
 export interface TrainingForm {
@@ -48,6 +49,27 @@ export interface Connection {
   info: ConnectionInfo
 }
 
+/** The time scrubber: the recorded step every view with history shows (null in the store = follow live). */
+export interface Scrub {
+  runId: string
+  step: number
+}
+
+/** A confusion-matrix cell the user clicked (class indices into the matrix's labels). */
+export interface ConfusionCell {
+  runId: string
+  split: 'val' | 'test'
+  true: number
+  predicted: number
+}
+
+/** A point of a 2-D data set's plane the user clicked (data coordinates). */
+export interface PlanePoint {
+  runId: string
+  x: number
+  y: number
+}
+
 export interface RunStore {
   runs: RunSummary[]
   runsLoaded: boolean
@@ -64,6 +86,10 @@ export interface RunStore {
   submitError: SubmitError | null
   controlBusy: RunControl | 'learning_rate' | null
   controlError: string | null
+  /** The selected run's scrub position; null follows the run live. */
+  scrub: Scrub | null
+  confusionCell: ConfusionCell | null
+  planePoint: PlanePoint | null
 
   refreshRuns(): Promise<void>
   selectRun(id: string | null): void
@@ -79,6 +105,10 @@ export interface RunStore {
   control(id: string, action: RunControl): Promise<void>
   setLearningRate(id: string, learningRate: number): Promise<void>
   removeRun(id: string): Promise<void>
+  /** Show the selected run at a recorded step (null: follow it live). */
+  setScrub(step: number | null): void
+  setConfusionCell(cell: ConfusionCell | null): void
+  setPlanePoint(point: PlanePoint | null): void
 }
 
 /** The form fields taken from a template's `training`, the other keys kept aside. */
@@ -136,6 +166,9 @@ export const useRunStore = create<RunStore>()((set, get) => ({
   submitError: null,
   controlBusy: null,
   controlError: null,
+  scrub: null,
+  confusionCell: null,
+  planePoint: null,
 
   refreshRuns() {
     refreshInFlight ??= runsApi
@@ -149,10 +182,15 @@ export const useRunStore = create<RunStore>()((set, get) => ({
   },
 
   selectRun(id) {
-    set({ selectedRunId: id, controlError: null })
+    const s = get()
+    if (id === s.selectedRunId) set({ controlError: null })
+    // What was scrubbed to or clicked belongs to the run that was shown.
+    else set({ selectedRunId: id, controlError: null, scrub: null, confusionCell: null, planePoint: null })
   },
 
   applyEvents(id, events) {
+    // The registered views fold the same events into their own states (views/registry.ts).
+    feedViews(id, events)
     const views = get().views
     const before = views[id] ?? initialRunView(id)
     const after = reduceEvents(before, events)
@@ -260,6 +298,7 @@ export const useRunStore = create<RunStore>()((set, get) => ({
   async removeRun(id) {
     try {
       await runsApi.remove(id)
+      dropViewStates(id)
       set((s) => {
         const views = { ...s.views }
         delete views[id]
@@ -268,10 +307,26 @@ export const useRunStore = create<RunStore>()((set, get) => ({
           views,
           selectedRunId: s.selectedRunId === id ? null : s.selectedRunId,
           compareIds: s.compareIds.filter((x) => x !== id),
+          scrub: s.scrub?.runId === id ? null : s.scrub,
+          confusionCell: s.confusionCell?.runId === id ? null : s.confusionCell,
+          planePoint: s.planePoint?.runId === id ? null : s.planePoint,
         }
       })
     } catch (error) {
       set({ controlError: describeError(error).message })
     }
+  },
+
+  setScrub(step) {
+    const runId = get().selectedRunId
+    set({ scrub: step === null || !runId ? null : { runId, step } })
+  },
+
+  setConfusionCell(cell) {
+    set({ confusionCell: cell })
+  },
+
+  setPlanePoint(point) {
+    set({ planePoint: point })
   },
 }))

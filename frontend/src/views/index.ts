@@ -1,0 +1,7 @@
+/**
+ * Every view module, imported once so that it registers itself (views/registry.ts). One line
+ * per view; the order of the lines is the order within a place where `order` ties.
+ */
+
+export { registerView, useViewState, useViewVersion, viewsFor } from './registry'
+export type { ViewModule, ViewPlace, ViewProps } from './registry'
