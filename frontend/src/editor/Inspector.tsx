@@ -1,11 +1,13 @@
 /**
  * The inspector: the selected node's label, explanation, problems and its params form
- * (generated from the layer's JSON Schema), plus its output shape and parameter count.
+ * (generated from the layer's JSON Schema), plus its output shape and parameter count; during
+ * and after a run, what happens inside the node (inside/NodePanel.tsx).
  */
 import { useCallback, useId } from 'react'
 import type { JsonSchema, ParamValue } from '../api/types'
 import { messageWithoutHint } from '../graph/issues'
 import { formatCount, formatShape } from '../graph/shapes'
+import { NodePanel } from '../inside/NodePanel'
 import { selectSingleNode, useEditorStore } from '../store/editorStore'
 import { ParamForm } from './ParamForm'
 
@@ -77,6 +79,7 @@ export function Inspector() {
           ))}
         </div>
       )}
+      <NodePanel nodeId={node.id} />
       <div className="param-field">
         <label htmlFor={labelId}>Label</label>
         <input

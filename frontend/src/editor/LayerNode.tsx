@@ -1,11 +1,13 @@
 /**
  * One generic, memoized node drawn from its layer type: type, name, the params set on
  * it, its output shape and parameter count; outlined red with the message and hint
- * when validation finds a problem with it.
+ * when validation finds a problem with it. During and after a run it carries the canvas views
+ * of itself (inside/CanvasViews.tsx: activation histogram, badges, feature maps, neuron heatmaps).
  */
 import { Handle, Position, type NodeProps } from '@xyflow/react'
 import { memo } from 'react'
 import { messageWithoutHint } from '../graph/issues'
+import { CanvasViews } from '../inside/CanvasViews'
 import { formatCompact, formatCount, formatShape } from '../graph/shapes'
 import type { LayerNode as LayerNodeType } from '../graph/types'
 import { useEditorStore } from '../store/editorStore'
@@ -57,6 +59,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNodeType>) {
           {issues.length > 1 && <p className="layer-node-more">+{issues.length - 1} more</p>}
         </div>
       )}
+      <CanvasViews nodeId={id} />
       <Handle type="source" position={Position.Bottom} aria-label={`${id} output`} />
     </div>
   )

@@ -1,8 +1,12 @@
-/** An edge labelled with the tensor shape flowing along it: the source node's output shape. */
-import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react'
+/**
+ * An edge labelled with the tensor shape flowing along it: the source node's output shape.
+ * During and after a run its stroke shows the gradient flowing back through it (inside/GradientPath.tsx).
+ */
+import { EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react'
 import { memo } from 'react'
 import { formatShape } from '../graph/shapes'
 import type { ShapeEdge as ShapeEdgeType } from '../graph/types'
+import { GradientPath } from '../inside/GradientPath'
 import { useEditorStore } from '../store/editorStore'
 
 function ShapeEdgeView(props: EdgeProps<ShapeEdgeType>) {
@@ -11,7 +15,7 @@ function ShapeEdgeView(props: EdgeProps<ShapeEdgeType>) {
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition })
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={selected ? 'shape-edge selected' : 'shape-edge'} />
+      <GradientPath id={id} source={source} path={path} markerEnd={markerEnd} className={selected ? 'shape-edge selected' : 'shape-edge'} />
       {shape !== undefined && (
         <EdgeLabelRenderer>
           <div

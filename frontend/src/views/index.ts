@@ -3,5 +3,14 @@
  * per view; the order of the lines is the order within a place where `order` ties.
  */
 
+import './activations'
+import './probe'
+import './weights'
+import './gradients'
+import './signals'
+import './nodeLive'
+import './nodeDiagnostics'
+import './scrubber'
+
 export { registerView, useViewState, useViewVersion, viewsFor } from './registry'
 export type { ViewModule, ViewPlace, ViewProps } from './registry'
