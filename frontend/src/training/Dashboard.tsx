@@ -1,9 +1,12 @@
 /**
  * The training dashboard: settings and Train, the selected run's controls, progress and live
- * charts (loss, accuracy, confusion matrix, decision boundary), its test results, warnings
- * and failure reason, the run history and the comparison of two runs.
+ * charts, its test results, warnings and failure reason, the run history and the comparison of
+ * two runs. The chart grid is composed from the view registry (`viewsFor('dashboard')`: loss,
+ * accuracy, confusion matrix, decision boundary, and any other view registered for the
+ * dashboard), not hand-wired.
  *
- * Fed by one websocket per opened run (`useRunEvents`), reduced in the run store.
+ * Fed by one websocket per opened run (`useRunEvents`), reduced in the run store (and, by it, in
+ * each view's state).
  */
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
@@ -11,10 +14,9 @@ import { isTerminal } from '../api/events'
 import { useRunEvents } from '../api/useRunEvents'
 import { useEditorStore } from '../store/editorStore'
 import { useRunStore } from '../store/runStore'
+import { viewsFor } from '../views'
+import { ViewSlot } from '../views/ViewSlot'
 import { CompareRuns } from './CompareRuns'
-import { ConfusionMatrix } from './ConfusionMatrix'
-import { DecisionBoundary } from './DecisionBoundary'
-import { AccuracyChart, LossChart } from './MetricsChart'
 import { preloadPlotly } from './plotly'
 import { Progress } from './Progress'
 import type { RunView } from './reduceEvents'
@@ -98,12 +100,9 @@ export function Dashboard() {
   useEffect(() => preloadPlotly(), [])
 
   const datasetName = summary?.dataset ?? (selectedRunId ? null : editorDataset)
-  const datasetInfo = datasets.find((d) => d.name === datasetName)
-  const showBoundary = view?.boundary != null || datasetInfo?.kind === '2d'
-  const classLabels = useMemo(
-    () => view?.confusion.val?.labels ?? view?.confusion.test?.labels ?? datasetInfo?.class_names ?? null,
-    [view?.confusion.val?.labels, view?.confusion.test?.labels, datasetInfo?.class_names],
-  )
+  const datasetKind = datasets.find((d) => d.name === datasetName)?.kind ?? null
+  const task = view?.task ?? null
+  const dashboardViews = useMemo(() => viewsFor('dashboard'), [])
   const live = view ? !isTerminal(view.status) : summary ? !isTerminal(summary.status) : false
 
   return (
@@ -138,10 +137,9 @@ export function Dashboard() {
           </p>
         )}
         <div className="chart-grid">
-          <LossChart view={view} />
-          <AccuracyChart view={view} />
-          {view?.task !== 'regression' ? <ConfusionMatrix view={view} /> : null}
-          {showBoundary ? <DecisionBoundary view={view} labels={classLabels} /> : null}
+          {dashboardViews.map((v) => (
+            <ViewSlot key={v.id} view={v} runId={selectedRunId ?? ''} datasetKind={datasetKind} task={task} />
+          ))}
         </div>
         <CompareRuns />
       </div>

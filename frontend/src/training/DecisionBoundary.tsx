@@ -2,14 +2,22 @@
  * The decision boundary on 2-D data (TensorFlow Playground's signature view): the plane
  * coloured by the model's prediction, the data points on top. Two classes blend orange to
  * blue through white by the predicted probability; more classes get one colour each;
- * regression shows the predicted value.
+ * regression shows the predicted value. The `boundary` view (views/boundary.tsx): scrubbed to a
+ * step it shows the boundary of that time; a click on the plane sets the run store's
+ * `planePoint`. Heavy (a heatmap and every data point): drawn at most every few hundred ms.
  */
 
-import { useEffect } from 'react'
+import { useEffect, useRef } from 'react'
+import type { PlotlyHTMLElement } from 'plotly.js'
 import type { DecisionBoundaryEvent } from '../api/events'
+import { useEditorStore } from '../store/editorStore'
+import { useRunStore } from '../store/runStore'
+import type { BoundaryState } from '../views/boundary'
+import { snapshotAt } from '../views/history'
+import type { ViewProps } from '../views/registry'
 import type { Data, Layout } from './plotly'
 import { baseConfig, baseLayout, CLASS_COLORS, loadPlotly } from './plotly'
-import type { RunView, Task } from './reduceEvents'
+import type { Task } from './reduceEvents'
 import { clearPlot, usePlot } from './usePlot'
 
 /** `count` evenly spaced values from `lo` to `hi` (both included). */
@@ -47,27 +55,33 @@ function discreteScale(classes: number): [number, string][] {
   return scale
 }
 
-export interface DecisionBoundaryProps {
-  view: RunView | null
-  /** Class names (from the data set or the confusion matrix). */
-  labels?: string[] | null
+/** Class names of the run: its confusion matrices', else its data set's. */
+function useClassLabels(runId: string, fromRun: string[] | null): string[] | null {
+  const datasetName = useRunStore((s) => (runId ? (s.runs.find((r) => r.id === runId)?.dataset ?? null) : null))
+  const editorDataset = useEditorStore((s) => s.datasetRef?.name ?? null)
+  const names = useEditorStore((s) => s.datasets.find((d) => d.name === (datasetName ?? editorDataset))?.class_names ?? null)
+  return fromRun ?? names ?? null
 }
 
-export function DecisionBoundary({ view, labels = null }: DecisionBoundaryProps) {
-  const plot = usePlot({ minIntervalMs: 600, name: 'boundary' })
+export function DecisionBoundary({ runId, state, step, version }: ViewProps<BoundaryState>) {
+  const plot = usePlot({ minIntervalMs: 250, name: 'boundary', runId })
   const { run, presenter } = plot
-  const event = view?.boundary ?? null
-  // Before the first epoch event names the task, a grid without probabilities is a regression surface.
-  const task: Task = view?.task ?? (event && !event.probabilities ? 'regression' : 'classification')
+  const labels = useClassLabels(runId, state.labels)
+  const setPlanePoint = useRunStore((s) => s.setPlanePoint)
+  const drawn = useRef<{ event: DecisionBoundaryEvent; key: string } | null>(null)
+  const event = runId ? snapshotAt(state.history, step) : null
 
   useEffect(() => {
-    if (!event) {
-      void run((plotly, element) => {
-        if (element.classList.contains('js-plotly-plot')) clearPlot(plotly, element)
-      })
-      return
-    }
-    void run(async (plotly, element) => {
+    run(async (plotly, element) => {
+      const event = runId ? snapshotAt(state.history, step) : null
+      if (!event) {
+        if (element.classList.contains('js-plotly-plot')) clearPlot(plotly, element, drawn)
+        return false
+      }
+      // Before the first epoch event names the task, a grid without probabilities is a regression surface.
+      const task: Task = state.task ?? (!event.probabilities ? 'regression' : 'classification')
+      const key = `${presenter}:${task}:${labels?.join('|') ?? ''}`
+      if (drawn.current && drawn.current.event === event && drawn.current.key === key) return false
       const rows = event.grid.length
       const cols = rows > 0 ? event.grid[0].length : 0
       const x = linspace(event.x_range[0], event.x_range[1], cols)
@@ -159,9 +173,20 @@ export function DecisionBoundary({ view, labels = null }: DecisionBoundaryProps)
       }
       await loadPlotly(['heatmap']) // fetched with the first heatmap, not with the page
       await plotly.react(element, data, layout, baseConfig)
+      if (!element.dataset.clicks) {
+        element.dataset.clicks = '1'
+        ;(element as unknown as PlotlyHTMLElement).on('plotly_click', (click) => {
+          const point = click.points[0]
+          if (!point || typeof point.x !== 'number' || typeof point.y !== 'number') return
+          setPlanePoint({ runId: element.dataset.runId ?? '', x: point.x, y: point.y })
+        })
+      }
+      drawn.current = { event, key }
       element.dataset.epoch = String(event.epoch ?? '')
+      element.dataset.runId = runId
+      return true
     })
-  }, [event, labels, task, run, presenter])
+  }, [runId, state, version, step, labels, run, presenter, setPlanePoint])
 
   return (
     <figure className="chart-card">

@@ -1,74 +1,72 @@
 /**
  * The live curves: loss per step (raw + smoothed) with validation loss per epoch, and
- * accuracy (or R² for regression) per epoch.
+ * accuracy (or R² for regression) per epoch — the `loss` and `accuracy` views
+ * (views/loss.tsx, views/accuracy.tsx).
  *
- * Points are APPENDED with `Plotly.extendTraces`, never re-plotted: the view grows by one
- * batch per animation frame (see `useRunEvents`), and each batch becomes one extend call.
- * A full draw happens only for a new run, presenter mode, or a change of metric.
- * The container carries `data-points` (step points drawn) and `data-epochs` (epoch points
- * drawn) so tests can compare what is on screen with the server's record.
+ * Points are APPENDED with `Plotly.extendTraces`, never re-plotted, and the axes are fixed
+ * where the run tells their extent (x: the planned steps or epochs; the loss's y: up to the
+ * largest loss seen, rounded up), so a new point needs no relayout. A full draw happens only for
+ * a new run, presenter mode, a loss above the axis, or a change of metric. Draws go through the
+ * views' scheduler (`usePlot`): at most once per frame, newest state, none out of sight. The
+ * container carries `data-points` (step points drawn) and `data-epochs` (epoch points drawn) so
+ * tests can compare what is on screen with the server's record.
  */
 
 import { useEffect, useRef } from 'react'
+import type { AccuracyPoint, AccuracyState } from '../views/accuracy'
+import type { LossState } from '../views/loss'
+import type { ViewProps } from '../views/registry'
 import type { Data, Layout } from './plotly'
 import { baseConfig, baseLayout, SERIES } from './plotly'
-import { epochToStep, type RunView } from './reduceEvents'
 import { clearPlot, usePlot } from './usePlot'
 
 interface Drawn {
-  runId: string
+  key: string
   steps: number
   epochs: number
-  presenter: boolean
-  key: string
 }
 
-function needsFullDraw(drawn: Drawn | null, view: RunView, presenter: boolean, key: string, epochs: number): boolean {
-  return (
-    !drawn ||
-    drawn.runId !== view.runId ||
-    drawn.presenter !== presenter ||
-    drawn.key !== key ||
-    drawn.steps > view.steps.step.length ||
-    drawn.epochs > epochs
-  )
+/** Loss charts redraw at most this often (ms); the scheduler also keeps a chart's drawing a small share of the time. */
+const LOSS_INTERVAL_MS = 100
+const ACCURACY_INTERVAL_MS = 150
+
+/** The top of a fixed axis over `max`: the next 1-2-5 step above it (NaN when nothing finite is known). */
+export function axisTop(max: number): number {
+  if (!(max > 0) || !Number.isFinite(max)) return Number.NaN
+  const scale = 10 ** Math.floor(Math.log10(max * 1.05))
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * scale >= max * 1.05) return m * scale
+  return 10 * scale
 }
 
-export interface RunChartProps {
-  view: RunView | null
-}
-
-export function LossChart({ view }: RunChartProps) {
-  const plot = usePlot({ minIntervalMs: 100, name: 'loss' })
+export function LossChart({ runId, state, version }: ViewProps<LossState>) {
+  const plot = usePlot({ minIntervalMs: LOSS_INTERVAL_MS, name: 'loss', runId })
   const drawn = useRef<Drawn | null>(null)
   const { run, presenter } = plot
-  const epochsWithLoss = view ? view.epochPoints.filter((p) => p.val.loss !== undefined) : []
 
   useEffect(() => {
-    const stepCount = view?.steps.step.length ?? 0
-    const valEpochs = view ? view.epochPoints.filter((p) => p.val.loss !== undefined) : []
-    if (!view || (stepCount === 0 && valEpochs.length === 0)) {
-      // Nothing to draw (no run, or a run that has not trained yet): clear what was there.
-      // Always queued, never skipped: it must also replace a draw of the previous run that is
-      // still waiting for its turn (then nothing is drawn yet, but would be).
-      void run((plotly, element) => {
+    // The op reads the state when it runs (the newest), not when it was asked for.
+    run(async (plotly, element) => {
+      const steps = state.step.length
+      const epochs = state.val.epoch.length
+      if (!runId || (steps === 0 && epochs === 0)) {
+        // Nothing to draw (no run, or a run that has not trained yet): clear what was there.
         if (drawn.current || element.classList.contains('js-plotly-plot')) clearPlot(plotly, element, drawn)
-      })
-      return
-    }
-    // Markers on the validation curve while there are few epochs (one redraw when it passes 40).
-    const fewEpochs = valEpochs.length <= 40
-    const key = `${view.stepsPerEpoch ?? ''}:${fewEpochs}`
-    void run(async (plotly, element) => {
+        return false
+      }
+      // Markers on the validation curve while there are few epochs (one redraw when it passes 40).
+      const fewEpochs = epochs <= 40
+      const xMax = state.epochs && state.stepsPerEpoch ? state.epochs * state.stepsPerEpoch : null
+      const yTop = axisTop(state.max)
+      const key = `${runId}:${presenter}:${fewEpochs}:${xMax}:${yTop}:${state.rewrites}`
       const last = drawn.current
-      if (needsFullDraw(last, view, presenter, key, valEpochs.length)) {
+      if (!last || last.key !== key || last.steps > steps || last.epochs > epochs) {
         const data: Data[] = [
           {
             type: 'scatter',
             mode: 'lines',
             name: 'raw',
-            x: view.steps.step.slice(),
-            y: view.steps.loss.slice(),
+            x: state.step.slice(0, steps),
+            y: state.loss.slice(0, steps),
             line: { color: SERIES.train, width: 1 },
             opacity: 0.3,
             hovertemplate: 'loss %{y:.4f}<extra>raw</extra>',
@@ -77,8 +75,8 @@ export function LossChart({ view }: RunChartProps) {
             type: 'scatter',
             mode: 'lines',
             name: 'smoothed',
-            x: view.steps.step.slice(),
-            y: view.steps.smoothed.slice(),
+            x: state.step.slice(0, steps),
+            y: state.smoothed.slice(0, steps),
             line: { color: SERIES.trainSmooth, width: 2.5 },
             hovertemplate: 'smoothed %{y:.4f}<extra></extra>',
           },
@@ -86,51 +84,55 @@ export function LossChart({ view }: RunChartProps) {
             type: 'scatter',
             mode: fewEpochs ? 'lines+markers' : 'lines',
             name: 'validation',
-            x: valEpochs.map((p) => epochToStep(view, p.epoch)),
-            y: valEpochs.map((p) => p.val.loss),
-            customdata: valEpochs.map((p) => p.epoch),
+            x: state.val.x.slice(0, epochs),
+            y: state.val.loss.slice(0, epochs),
             line: { color: SERIES.val, width: 2.5 },
             marker: { size: presenter ? 9 : 6 },
-            hovertemplate: 'val loss %{y:.4f} (epoch %{customdata})<extra></extra>',
+            hovertemplate: 'val loss %{y:.4f}<extra></extra>',
           },
         ]
         const base = baseLayout(element, presenter)
         const layout: Partial<Layout> = {
           ...base,
           hovermode: 'x unified',
-          xaxis: { ...base.xaxis, title: { text: 'step (batch)' }, rangemode: 'tozero' },
-          yaxis: { ...base.yaxis, title: { text: 'loss' }, rangemode: 'tozero' },
+          xaxis: {
+            ...base.xaxis,
+            title: { text: 'step (batch)' },
+            ...(xMax ? { range: [0, xMax], autorange: false } : { rangemode: 'tozero' }),
+          },
+          yaxis: {
+            ...base.yaxis,
+            title: { text: 'loss' },
+            ...(Number.isFinite(yTop) ? { range: [0, yTop], autorange: false } : { rangemode: 'tozero' }),
+          },
         }
         await plotly.newPlot(element, data, layout, baseConfig)
-      } else if (last) {
-        const newSteps = stepCount - last.steps
-        const newEpochs = valEpochs.length - last.epochs
+      } else {
         const x: number[][] = []
         const y: number[][] = []
         const traces: number[] = []
-        if (newSteps > 0) {
-          x.push(view.steps.step.slice(last.steps), view.steps.step.slice(last.steps))
-          y.push(view.steps.loss.slice(last.steps), view.steps.smoothed.slice(last.steps))
+        if (steps > last.steps) {
+          x.push(state.step.slice(last.steps, steps), state.step.slice(last.steps, steps))
+          y.push(state.loss.slice(last.steps, steps), state.smoothed.slice(last.steps, steps))
           traces.push(0, 1)
         }
-        if (newEpochs > 0) {
-          const added = valEpochs.slice(last.epochs)
-          x.push(added.map((p) => epochToStep(view, p.epoch)))
-          y.push(added.map((p) => p.val.loss))
+        if (epochs > last.epochs) {
+          x.push(state.val.x.slice(last.epochs, epochs))
+          y.push(state.val.loss.slice(last.epochs, epochs))
           traces.push(2)
         }
-        if (traces.length === 0) return
-        // customdata (the epoch) is not extendable with x/y in one call; the hover shows the step.
+        if (traces.length === 0) return false
         await plotly.extendTraces(element, { x, y }, traces)
       }
-      drawn.current = { runId: view.runId, steps: stepCount, epochs: valEpochs.length, presenter, key }
-      element.dataset.points = String(stepCount)
-      element.dataset.epochs = String(valEpochs.length)
-      element.dataset.runId = view.runId
+      drawn.current = { key, steps, epochs }
+      element.dataset.points = String(steps)
+      element.dataset.epochs = String(epochs)
+      element.dataset.runId = runId
+      return true
     })
-  }, [view, run, presenter])
+  }, [runId, state, version, run, presenter])
 
-  const empty = !view || (view.steps.step.length === 0 && epochsWithLoss.length === 0)
+  const empty = !runId || (state.step.length === 0 && state.val.epoch.length === 0)
   return (
     <figure className="chart-card">
       <figcaption>
@@ -139,7 +141,7 @@ export function LossChart({ view }: RunChartProps) {
       <div className="chart-wrap">
         <div ref={plot.ref} className="chart" role="img" aria-label="Loss chart" />
         {empty ? (
-          <p className="chart-empty">{view ? 'Waiting for the first batch…' : 'Train a model to see its loss fall here.'}</p>
+          <p className="chart-empty">{runId ? 'Waiting for the first batch…' : 'Train a model to see its loss fall here.'}</p>
         ) : null}
       </div>
     </figure>
@@ -147,9 +149,9 @@ export function LossChart({ view }: RunChartProps) {
 }
 
 /** The per-epoch metric to draw: accuracy for classification, R² for regression. */
-function accuracyMetric(view: RunView): { key: string; title: string; percent: boolean } | null {
-  const first = view.epochPoints.find((p) => Object.keys(p.val).length > 0 || Object.keys(p.train).length > 0)
-  if (!first) return view.task === 'regression' ? { key: 'r2', title: 'R²', percent: false } : { key: 'accuracy', title: 'accuracy', percent: true }
+export function accuracyMetric(points: readonly AccuracyPoint[], task: string | null): { key: string; title: string; percent: boolean } | null {
+  const first = points.find((p) => Object.keys(p.val).length > 0 || Object.keys(p.train).length > 0)
+  if (!first) return task === 'regression' ? { key: 'r2', title: 'R²', percent: false } : { key: 'accuracy', title: 'accuracy', percent: true }
   const keys = { ...first.train, ...first.val }
   if ('accuracy' in keys) return { key: 'accuracy', title: 'accuracy', percent: true }
   if ('r2' in keys) return { key: 'r2', title: 'R²', percent: false }
@@ -157,32 +159,32 @@ function accuracyMetric(view: RunView): { key: string; title: string; percent: b
   return null
 }
 
-export function AccuracyChart({ view }: RunChartProps) {
-  const plot = usePlot({ minIntervalMs: 250, name: 'accuracy' })
+export function AccuracyChart({ runId, state, version }: ViewProps<AccuracyState>) {
+  const plot = usePlot({ minIntervalMs: ACCURACY_INTERVAL_MS, name: 'accuracy', runId })
   const drawn = useRef<Drawn | null>(null)
   const { run, presenter } = plot
-  const metric = view ? accuracyMetric(view) : null
-  const metricKey = metric?.key ?? null
+  const metric = accuracyMetric(state.points, state.task)
 
   useEffect(() => {
-    const metric = view ? accuracyMetric(view) : null
-    if (!view || !metric || view.epochPoints.length === 0) {
-      void run((plotly, element) => {
+    run(async (plotly, element) => {
+      const metric = accuracyMetric(state.points, state.task)
+      const count = state.points.length
+      if (!runId || !metric || count === 0) {
         if (drawn.current || element.classList.contains('js-plotly-plot')) clearPlot(plotly, element, drawn)
-      })
-      return
-    }
-    const points = view.epochPoints
-    const value = (record: Record<string, number>) => {
-      const v = record[metric.key]
-      return v === undefined ? Number.NaN : metric.percent ? v * 100 : v
-    }
-    void run(async (plotly, element) => {
+        return false
+      }
+      const value = (record: Record<string, number>) => {
+        const v = record[metric.key]
+        return v === undefined ? Number.NaN : metric.percent ? v * 100 : v
+      }
+      const points = state.points.slice(0, count)
       const last = drawn.current
       // Whole-epoch ticks while there are few epochs (one redraw when it passes 12).
-      const key = `${metric.key}:${points.length <= 12 ? 'few' : points.length <= 40 ? 'some' : 'many'}`
-      const mode = points.length <= 40 ? 'lines+markers' : 'lines'
-      if (!last || needsFullDraw(last, view, presenter, key, points.length)) {
+      const planned = state.epochs
+      const span = Math.max(count, planned ?? 0)
+      const key = `${runId}:${presenter}:${metric.key}:${span <= 12 ? 'few' : count <= 40 ? 'some' : 'many'}:${planned}:${state.rewrites}`
+      const mode = count <= 40 ? 'lines+markers' : 'lines'
+      if (!last || last.key !== key || last.epochs > count) {
         const data: Data[] = [
           {
             type: 'scatter',
@@ -207,7 +209,12 @@ export function AccuracyChart({ view }: RunChartProps) {
         const layout: Partial<Layout> = {
           ...base,
           hovermode: 'x unified',
-          xaxis: { ...base.xaxis, title: { text: 'epoch' }, dtick: points.length <= 12 ? 1 : undefined, rangemode: 'tozero' },
+          xaxis: {
+            ...base.xaxis,
+            title: { text: 'epoch' },
+            dtick: span <= 12 ? 1 : undefined,
+            ...(planned ? { range: [0, planned + 0.5], autorange: false } : { rangemode: 'tozero' }),
+          },
           yaxis: {
             ...base.yaxis,
             // No axis title: the card says what it is, and long tick labels (57.35%) need the room.
@@ -217,7 +224,7 @@ export function AccuracyChart({ view }: RunChartProps) {
         await plotly.newPlot(element, data, layout, baseConfig)
       } else {
         const added = points.slice(last.epochs)
-        if (added.length === 0) return
+        if (added.length === 0) return false
         const epochs = added.map((p) => p.epoch)
         await plotly.extendTraces(
           element,
@@ -225,11 +232,12 @@ export function AccuracyChart({ view }: RunChartProps) {
           [0, 1],
         )
       }
-      drawn.current = { runId: view.runId, steps: 0, epochs: points.length, presenter, key }
-      element.dataset.epochs = String(points.length)
-      element.dataset.runId = view.runId
+      drawn.current = { key, steps: 0, epochs: count }
+      element.dataset.epochs = String(count)
+      element.dataset.runId = runId
+      return true
     })
-  }, [view, metricKey, run, presenter])
+  }, [runId, state, version, run, presenter])
 
   return (
     <figure className="chart-card">
@@ -239,8 +247,8 @@ export function AccuracyChart({ view }: RunChartProps) {
       </figcaption>
       <div className="chart-wrap">
         <div ref={plot.ref} className="chart" role="img" aria-label="Accuracy chart" />
-        {!view || view.epochPoints.length === 0 ? (
-          <p className="chart-empty">{view ? 'The first point appears after epoch 1.' : 'Accuracy per epoch appears here.'}</p>
+        {!runId || state.points.length === 0 ? (
+          <p className="chart-empty">{runId ? 'The first point appears after epoch 1.' : 'Accuracy per epoch appears here.'}</p>
         ) : null}
       </div>
     </figure>

@@ -95,15 +95,32 @@ describe('reduceEvents', () => {
     expect(reduceEvents(ended, [end])).toBe(ended) // a second copy changes nothing
   })
 
-  it('returns the same object when nothing is new, and never mutates its input', () => {
+  it('returns the same object when nothing is new, and only appends to what its input held', () => {
     const events = runStream()
     const first = reduceEvents(initialRunView('r'), events.slice(0, 8))
     const snapshot = structuredClone(first)
     const again = reduceEvents(first, events.slice(0, 8))
     expect(again).toBe(first)
     const later = reduceEvents(first, events.slice(8))
-    expect(first).toEqual(snapshot)
-    expect(later.steps.step.length).toBeGreaterThan(first.steps.step.length)
+    expect(later).not.toBe(first)
+    // The series are appended in place (no copy of history): the old view's scalars and entries stay.
+    expect(later.steps.step).toBe(first.steps.step)
+    expect({ ...first, steps: snapshot.steps, epochPoints: snapshot.epochPoints }).toEqual(snapshot)
+    expect(first.steps.step.slice(0, snapshot.steps.step.length)).toEqual(snapshot.steps.step)
+    expect(first.epochPoints.slice(0, snapshot.epochPoints.length)).toEqual(snapshot.epochPoints)
+    expect(later.steps.step.length).toBeGreaterThan(snapshot.steps.step.length)
+  })
+
+  it('copies the epoch list (not appends) when an epoch comes again or out of order', () => {
+    const events = runStream(3, 4)
+    const view = reduceEvents(initialRunView('r'), events)
+    const held = view.epochPoints
+    const again = { ...at(100), type: 'epoch', epoch: 2, train: { loss: 9 }, val: {} } as unknown as TrainingEvent
+    const next = reduceEvents(view, [again])
+    expect(next.epochPoints).not.toBe(held)
+    expect(held[1].train.loss).toBeCloseTo(0.5)
+    expect(next.epochPoints.map((p) => p.epoch)).toEqual([1, 2, 3])
+    expect(next.epochPoints[1].train.loss).toBe(9)
   })
 
   it('ignores events of another run', () => {

@@ -1,9 +1,12 @@
 /**
  * reduceEvents: a run's event stream folded into what the dashboard shows.
  *
- * Plain TypeScript, no React. `reduceEvents(view, events)` is pure: it returns a new view (or
- * the same object when no event was accepted) and copies each growing series at most once per
- * call, so feeding it one batch per animation frame stays cheap at thousands of points.
+ * Plain TypeScript, no React. `reduceEvents(view, events)` returns a new view object (or the
+ * same object when no event was accepted) whose growing series (`steps`, `epochPoints`) are the
+ * view's own arrays, appended in place: history is never copied, so feeding it one batch per
+ * animation frame costs the new events only, at any length. What a view held stays as it was
+ * (its scalar fields, and its series' existing entries); only entries past their old length
+ * are added.
  * Events with `seq <= view.lastSeq` are dropped (duplicates, replays, out-of-order messages),
  * so the same stream delivered twice gives the same view; the one exception is a final status
  * reaching a view that has not ended (it always ends it).
@@ -133,7 +136,8 @@ export function initialRunView(runId: string): RunView {
   }
 }
 
-function inferTask(metrics: Record<string, unknown>): Task | null {
+/** The task a run's metrics name (accuracy → classification, r2 → regression), if any. */
+export function inferTask(metrics: Record<string, unknown>): Task | null {
   if ('accuracy' in metrics || 'f1' in metrics || 'precision' in metrics) return 'classification'
   if ('r2' in metrics || 'mse' in metrics || 'mae' in metrics) return 'regression'
   return null
@@ -142,8 +146,6 @@ function inferTask(metrics: Record<string, unknown>): Task | null {
 /** Apply `events` (in order) to `view`; returns `view` itself when nothing was new. */
 export function reduceEvents(view: RunView, events: readonly TrainingEvent[]): RunView {
   let next: RunView | null = null
-  let steps: StepSeries | null = null
-  let epochPoints: EpochPoint[] | null = null
   let diagnostics: DiagnosticEvent[] | null = null
 
   for (const event of events) {
@@ -188,7 +190,7 @@ export function reduceEvents(view: RunView, events: readonly TrainingEvent[]): R
         break
       }
       case 'step': {
-        if (!steps) steps = copySteps(v.steps)
+        const steps = v.steps
         const loss = typeof event.loss === 'number' ? event.loss : Number.NaN
         steps.step.push(event.step)
         steps.loss.push(loss)
@@ -210,7 +212,6 @@ export function reduceEvents(view: RunView, events: readonly TrainingEvent[]): R
         break
       }
       case 'epoch': {
-        if (!epochPoints) epochPoints = [...v.epochPoints]
         const point: EpochPoint = {
           epoch: event.epoch,
           train: event.train,
@@ -218,10 +219,18 @@ export function reduceEvents(view: RunView, events: readonly TrainingEvent[]): R
           learningRate: event.learning_rate ?? null,
           durationS: event.duration_s ?? null,
         }
-        const at = epochPoints.findIndex((p) => p.epoch >= event.epoch)
-        if (at === -1) epochPoints.push(point)
-        else if (epochPoints[at].epoch === event.epoch) epochPoints[at] = point
-        else epochPoints.splice(at, 0, point)
+        const points = v.epochPoints
+        const last = points.length > 0 ? points[points.length - 1].epoch : -Infinity
+        if (event.epoch > last) {
+          points.push(point) // the usual case: appended in place
+        } else {
+          // An epoch again or out of order (rare): a new array, so what was drawn is not changed under it.
+          const copy = points.slice()
+          const at = copy.findIndex((p) => p.epoch >= event.epoch)
+          if (copy[at].epoch === event.epoch) copy[at] = point
+          else copy.splice(at, 0, point)
+          v.epochPoints = copy
+        }
         v.epoch = Math.max(v.epoch, event.epoch)
         // Step events are throttled; the end of an epoch pins the step count exactly.
         if (v.stepsPerEpoch) v.step = Math.max(v.step, event.epoch * v.stepsPerEpoch)
@@ -256,14 +265,8 @@ export function reduceEvents(view: RunView, events: readonly TrainingEvent[]): R
   }
 
   if (!next) return view
-  if (steps) next.steps = steps
-  if (epochPoints) next.epochPoints = epochPoints
   if (diagnostics) next.diagnostics = diagnostics
   return next
-}
-
-function copySteps(steps: StepSeries): StepSeries {
-  return { step: [...steps.step], loss: [...steps.loss], smoothed: [...steps.smoothed], epoch: [...steps.epoch] }
 }
 
 export interface Progress {

@@ -1,10 +1,17 @@
 /**
  * usePlot: a container for one plotly chart — loads plotly.js, resizes the plot with its box,
- * follows presenter mode, serialises plot calls and frees the plot on unmount.
+ * follows presenter mode, schedules plot calls and frees the plot on unmount.
+ *
+ * Plot calls go through the views' draw scheduler (`views/frameDraw.ts`): at most one per
+ * animation frame (and at least `minIntervalMs` apart), none while the chart is out of sight
+ * (it draws when it comes into sight), and always the newest one (a call that waits is replaced
+ * by the next). Each draw is named `plot:<name>` in the performance timeline and noted in
+ * `window.__layerlab.draws`.
  */
 
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { useEditorStore } from '../store/editorStore'
+import { DrawScheduler, useInSight } from '../views/frameDraw'
 import { isPresenter, loadPlotly, type PlotlyApi } from './plotly'
 
 export interface PlotHandle {
@@ -14,12 +21,13 @@ export interface PlotHandle {
   plotly: PlotlyApi | null
   presenter: boolean
   /**
-   * Run a plot operation after the ones already running (plotly calls may return promises).
-   * Operations are coalesced: while one waits, a newer one replaces it, so a burst of events
-   * (a replay, a busy frame) costs one redraw, not one per event. An operation must therefore
-   * bring the plot from whatever it shows to the newest state (compare with what was drawn).
+   * Ask for a plot operation. Operations are coalesced: while one waits (for its frame, for its
+   * interval, for the chart to come into sight), a newer one replaces it, so a burst of events
+   * costs one redraw, not one per event. An operation must therefore bring the plot from
+   * whatever it shows to the newest state (compare with what was drawn). One that returns
+   * `false` drew nothing (a clear of an empty chart) and is not noted as a draw.
    */
-  run: (op: PlotOp) => Promise<void>
+  run: (op: PlotOp) => void
 }
 
 export type PlotOp = (plotly: PlotlyApi, element: HTMLDivElement) => unknown
@@ -33,14 +41,22 @@ export interface PlotOptions {
   minIntervalMs?: number
   /** Names the chart's redraws in the browser's performance timeline (`plot:<name>`). */
   name?: string
+  /** The run drawn (noted with each draw, for `window.__layerlab.draws`). */
+  runId?: string
 }
 
-export function usePlot({ minIntervalMs = 0, name = 'chart' }: PlotOptions = {}): PlotHandle {
+export function usePlot({ minIntervalMs = 0, name = 'chart', runId = '' }: PlotOptions = {}): PlotHandle {
   const [element, setElement] = useState<HTMLDivElement | null>(null)
   const [plotly, setPlotly] = useState<PlotlyApi | null>(null)
   const storePresenter = useEditorStore((s) => s.presenter)
   const presenter = storePresenter || (typeof document !== 'undefined' && isPresenter())
-  const queue = useRef<Promise<void>>(Promise.resolve())
+  const waiting = useRef<PlotOp | null>(null)
+  const scheduler = useRef<DrawScheduler | null>(null)
+  const currentRun = useRef(runId)
+  useLayoutEffect(() => {
+    currentRun.current = runId
+  })
+  const inSight = useInSight(element, () => scheduler.current?.shown())
 
   useEffect(() => {
     let alive = true
@@ -49,6 +65,28 @@ export function usePlot({ minIntervalMs = 0, name = 'chart' }: PlotOptions = {})
       alive = false
     }
   }, [])
+
+  useEffect(() => {
+    if (!element || !plotly) return
+    const s = new DrawScheduler({
+      draw: async () => {
+        const op = waiting.current
+        waiting.current = null
+        if (!op || !element.isConnected) return false
+        return await op(plotly, element)
+      },
+      canDraw: () => inSight.current && element.isConnected,
+      minIntervalMs,
+      name,
+      runId: () => currentRun.current,
+    })
+    scheduler.current = s
+    if (waiting.current) s.request()
+    return () => {
+      s.dispose()
+      if (scheduler.current === s) scheduler.current = null
+    }
+  }, [element, plotly, inSight, minIntervalMs, name])
 
   // Keep the plot as large as its box (presenter mode, window and panel resizes).
   useEffect(() => {
@@ -74,33 +112,10 @@ export function usePlot({ minIntervalMs = 0, name = 'chart' }: PlotOptions = {})
     }
   }, [element, plotly])
 
-  const waiting = useRef<PlotOp | null>(null)
-  const lastDraw = useRef(0)
-  const run = useCallback(
-    (op: PlotOp) => {
-      const alreadyQueued = waiting.current !== null
-      waiting.current = op
-      if (alreadyQueued) return queue.current
-      const next = queue.current.then(async () => {
-        const wait = lastDraw.current + minIntervalMs - performance.now()
-        if (wait > 0) await new Promise((resolve) => window.setTimeout(resolve, wait))
-        const latest = waiting.current
-        waiting.current = null
-        if (!latest || !plotly || !element || !element.isConnected) return
-        try {
-          const start = performance.now()
-          await latest(plotly, element)
-          lastDraw.current = performance.now()
-          performance.measure(`plot:${name}`, { start, end: lastDraw.current })
-        } catch (error) {
-          console.error('chart update failed', error)
-        }
-      })
-      queue.current = next
-      return next
-    },
-    [plotly, element, minIntervalMs, name],
-  )
+  const run = useCallback((op: PlotOp) => {
+    waiting.current = op
+    scheduler.current?.request()
+  }, [])
 
   return { ref: setElement, element, plotly, presenter, run }
 }

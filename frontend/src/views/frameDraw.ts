@@ -113,13 +113,12 @@ function nextFrame(callback: () => void): () => void {
  * read when the draw runs, so the newest one is called.
  */
 export interface DrawSchedulerOptions {
+  /** Draws; returning `false` (or a promise of it) means nothing was drawn (not noted). */
   draw: () => unknown
   canDraw: () => boolean
   minIntervalMs?: number
   name: string
   runId: () => string
-  /** Whether a draw is to be noted (a clear of an empty chart is not). */
-  record?: () => boolean
 }
 
 export class DrawScheduler {
@@ -174,15 +173,16 @@ export class DrawScheduler {
     this.due = false
     this.running = true
     const start = performance.now()
+    let drew: unknown = true
     try {
-      await this.options.draw()
+      drew = await this.options.draw()
     } catch (error) {
       console.error(`view ${this.options.name} failed to draw`, error)
     } finally {
       this.running = false
       const end = performance.now()
       this.last = end
-      if (this.options.record?.() ?? true) recordDraw(this.options.name, this.options.runId(), start, end)
+      if (drew !== false) recordDraw(this.options.name, this.options.runId(), start, end)
       if (this.due) this.schedule()
     }
   }
