@@ -101,7 +101,7 @@ def assert_matches(cost: CostEstimate, real: Measured, factor: float = ACTIVATIO
     )
 
 
-TEMPLATE_BATCHES = {"mnist_mlp": 32, "cifar10_cnn": 64, "digits_mlp": 32, "spiral_mlp": 32}
+TEMPLATE_BATCHES = {"mnist_mlp": 32, "cifar10_cnn": 64, "digits_mlp": 32, "spiral_mlp": 32, "deep_sigmoid_mlp": 32}
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATE_BATCHES))
