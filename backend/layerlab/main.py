@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -40,6 +41,7 @@ from layerlab.settings import Settings, get_settings
 from layerlab.storage.retention import RetentionPolicy, keep_pruned
 from layerlab.storage.store import RunStore
 from layerlab.storage.writer import EventWriter
+from layerlab.training.weights import delete_run_files
 
 __all__ = ["create_app"]
 
@@ -87,7 +89,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.device, app.state.store, app.state.writer, app.state.runner = device, store, writer, runner
     retention = RetentionPolicy(settings.run_retention_days * 86_400, settings.run_retention_max_runs)
     pruning = (
-        asyncio.create_task(keep_pruned(store, retention, settings.run_retention_interval_s))
+        asyncio.create_task(
+            keep_pruned(
+                store, retention, settings.run_retention_interval_s, functools.partial(delete_run_files, settings.home)
+            )
+        )
         if retention.is_active
         else None
     )

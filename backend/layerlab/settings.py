@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     max_epochs: int = Field(default=1000, ge=1)
     max_batch_size: int = Field(default=8192, ge=1)
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
+    max_predict_inputs: int = Field(
+        default=64, ge=1, le=10_000, description="Most inputs one POST /api/runs/{id}/predict may send."
+    )
 
     # Streaming.
     step_events_per_s: float = Field(default=10.0, gt=0, le=1000)

@@ -5,6 +5,7 @@ Server → worker (``send_bytes`` of a JSON object), one of::
     {"op": "run", "run_id": ..., "request": <RunRequest JSON text>, "first_seq": n}
     {"op": "pause" | "resume" | "stop" | "step", "run_id": ...}
     {"op": "learning_rate", "run_id": ..., "value": 0.01}
+    {"op": "probe", "run_id": ..., "value": 7}        the probe sample's index in the validation split
     {"op": "exit"}
 
 Worker → server (``send_bytes``), one of::
@@ -34,7 +35,7 @@ __all__ = [
     "encode_event",
 ]
 
-ControlOp = Literal["pause", "resume", "stop", "step", "learning_rate"]
+ControlOp = Literal["pause", "resume", "stop", "step", "learning_rate", "probe"]
 
 READY = b"R"
 HEARTBEAT = b"H"

@@ -307,7 +307,7 @@ class Runner:
         return handle
 
     def control(self, run_id: str, op: ControlOp, value: float | None = None) -> str:
-        """Pause, resume, stop, step or change the learning rate of a run; returns its status now.
+        """Pause, resume, stop, step, change the learning rate or the probe sample of a run; returns its status now.
 
         A stop reaches the engine between batches; if it has not taken effect after
         ``stop_grace_s`` (a long batch, a download, the evaluation) the watchdog ends the worker.
@@ -334,9 +334,11 @@ class Runner:
             "stop": ("running", "paused", "queued"),
             "step": ("running", "paused", "queued"),
             "learning_rate": ("running", "paused", "queued"),
+            "probe": ("running", "paused"),
         }
         if handle.status not in allowed[op]:
-            raise RunConflictError(f"Run {run_id} is {handle.status}; cannot {op.replace('_', ' ')} it now.")
+            what = "change its probe sample" if op == "probe" else f"{op.replace('_', ' ')} it"
+            raise RunConflictError(f"Run {run_id} is {handle.status}; cannot {what} now.")
         if op == "stop":
             self._stop_on_worker(
                 handle,

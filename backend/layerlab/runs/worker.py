@@ -187,6 +187,8 @@ def _read_commands(ctrl: Connection, jobs: queue.Queue[dict[str, Any] | None], c
             control.step_once()
         elif op == "learning_rate":
             control.set_learning_rate(float(message["value"]))
+        elif op == "probe":
+            control.set_probe_index(int(message["value"]))
 
 
 def worker_main(

@@ -7,7 +7,8 @@ applies it once; :func:`keep_pruned` applies it every ``interval_s`` for as long
 server runs (the lifespan starts it).
 
 Deleting is done in small transactions — a run's events ``events_per_batch`` at a time,
-then the run — so the event writer never waits long for the database. A run is only
+then the run — so the event writer never waits long for the database. ``on_deleted`` is told
+each deleted run's id (the server deletes the run's files with it). A run is only
 deleted a while (:data:`SETTLE_S`) after it finished, when nothing is left to write for it.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -92,6 +94,7 @@ def prune_finished_runs(
     now: float | None = None,
     runs_per_batch: int = 50,
     events_per_batch: int = 20_000,
+    on_deleted: Callable[[str], None] | None = None,
 ) -> int:
     """Delete every finished run ``policy`` no longer keeps, with its events; how many runs were deleted.
 
@@ -110,17 +113,24 @@ def prune_finished_runs(
         batch = _expired_ids(store, policy, now, runs_per_batch)
         if not batch:
             return deleted
-        gone = sum(_delete_run(store, run_id, events_per_batch) for run_id in batch)
+        gone = 0
+        for run_id in batch:
+            if _delete_run(store, run_id, events_per_batch):
+                gone += 1
+                if on_deleted is not None:
+                    on_deleted(run_id)
         deleted += gone
         if gone == 0:
             return deleted  # nothing could be deleted (changed meanwhile): try again next time
 
 
-async def keep_pruned(store: RunStore, policy: RetentionPolicy, interval_s: float) -> None:
+async def keep_pruned(
+    store: RunStore, policy: RetentionPolicy, interval_s: float, on_deleted: Callable[[str], None] | None = None
+) -> None:
     """Apply ``policy`` now and then every ``interval_s`` seconds, until cancelled; a failure is logged and retried."""
     while True:
         try:
-            deleted = await run_in_threadpool(prune_finished_runs, store, policy)
+            deleted = await run_in_threadpool(prune_finished_runs, store, policy, on_deleted=on_deleted)
             if deleted:
                 logger.info("retention: deleted %d finished run(s) and their events", deleted)
         except Exception:

@@ -125,6 +125,8 @@ class TrainState:
     model: nn.Module | None = None
     data: DatasetSplits | None = None
     loss_tensor: torch.Tensor | None = None
+    #: The monitor (validation) example the live activations follow; a new one arrives through RunControl.
+    probe_index: int = 0
     _synced_step: int = -1
 
     def batch_loss(self) -> float:

@@ -1,8 +1,9 @@
 """RunControl: commands that reach a running fit between steps.
 
 Thread-safe: a server-side reader thread calls :meth:`pause`, :meth:`resume`,
-:meth:`stop`, :meth:`step_once` and :meth:`set_learning_rate`; the engine calls
-:meth:`take_learning_rate` and :meth:`wait_if_paused` between batches.
+:meth:`stop`, :meth:`step_once`, :meth:`set_learning_rate` and :meth:`set_probe_index`; the
+engine calls :meth:`take_learning_rate`, :meth:`take_probe_index` and :meth:`wait_if_paused`
+between batches.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ __all__ = ["RunControl"]
 
 
 class RunControl:
-    """Pause/resume/stop/step and live learning-rate changes for one run."""
+    """Pause/resume/stop/step, live learning-rate and probe-sample changes for one run."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -22,6 +23,7 @@ class RunControl:
         self._stop_requested = False
         self._single_steps = 0
         self._pending_lr: float | None = None
+        self._pending_probe: int | None = None
 
     # --- called by whoever controls the run -------------------------------------------
     def pause(self) -> None:
@@ -49,6 +51,11 @@ class RunControl:
         with self._lock:
             self._pending_lr = lr
 
+    def set_probe_index(self, index: int) -> None:
+        """Follow the validation example ``index`` in the live activations from the next batch on."""
+        with self._lock:
+            self._pending_probe = index
+
     # --- called by the engine -----------------------------------------------------------
     @property
     def is_stop_requested(self) -> bool:
@@ -66,6 +73,12 @@ class RunControl:
         with self._lock:
             lr, self._pending_lr = self._pending_lr, None
             return lr
+
+    def take_probe_index(self) -> int | None:
+        """The probe sample asked for since the last call, if any."""
+        with self._lock:
+            index, self._pending_probe = self._pending_probe, None
+            return index
 
     def wait_if_paused(self, timeout_s: float | None = None) -> bool:
         """Block while paused; return True when the next batch may run.

@@ -266,7 +266,7 @@ def fit(
             seen = 0
 
             for batch in range(1, steps_per_epoch + 1):
-                # --- controls between batches: pause/step, stop, live learning rate ----------
+                # --- controls between batches: pause/step, stop, live learning rate and probe --
                 state.is_single_step = False
                 if control is not None:
                     if control.is_paused:
@@ -283,6 +283,9 @@ def fit(
                         schedule.set_current(new_lr, epoch)
                         state.lr = new_lr
                         set_optimizer_lr(optimizer, new_lr)
+                    new_probe = control.take_probe_index()
+                    if new_probe is not None:
+                        state.probe_index = new_probe
 
                 # --- one step ------------------------------------------------------------
                 state.batch = batch  # errors in this step name it

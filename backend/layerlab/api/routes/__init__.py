@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from layerlab.api.routes import datasets, events, graphs, health, layers, projects, runs, templates
+from layerlab.api.routes import datasets, events, graphs, health, layers, predict, projects, runs, templates
 
 __all__ = ["ROUTERS"]
 
@@ -13,6 +13,7 @@ ROUTERS: list[APIRouter] = [
     templates.router,
     graphs.router,
     runs.router,
+    predict.router,
     events.router,
     projects.router,
 ]

@@ -33,6 +33,7 @@ from layerlab.storage.store import RunRow, RunStore
 from layerlab.training.events import TERMINAL_STATES
 from layerlab.training.job import request_issues
 from layerlab.training.request import RunRequest
+from layerlab.training.weights import delete_run_files
 
 router = APIRouter(tags=["runs"])
 
@@ -181,12 +182,15 @@ async def set_learning_rate(run_id: str, body: LearningRateBody, store: StoreDep
 
 
 @router.delete("/api/runs/{run_id}", status_code=204, responses=_CONFLICT)
-async def delete_run(run_id: str, store: StoreDep, runner: RunnerDep, writer: WriterDep) -> Response:
-    """Delete a finished run and its events. 409 while it is queued, running or paused."""
+async def delete_run(
+    run_id: str, store: StoreDep, runner: RunnerDep, writer: WriterDep, settings: SettingsDep
+) -> Response:
+    """Delete a finished run, its events and its weights. 409 while it is queued, running or paused."""
     handle = runner.get(run_id)
     if handle is not None:
         raise ApiError(409, f"Run {run_id} is {handle.status}; stop it before deleting it.")
     await run_in_threadpool(writer.flush)
     if not await run_in_threadpool(store.delete_run, run_id):
         raise ApiError(404, f'No run "{run_id}".')
+    await run_in_threadpool(delete_run_files, settings.home, run_id)
     return Response(status_code=204)
