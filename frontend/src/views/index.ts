@@ -3,6 +3,10 @@
  * per view; the order of the lines is the order within a place where `order` ties.
  */
 
+import './loss'
+import './accuracy'
+import './confusion'
+import './boundary'
 import './activations'
 import './probe'
 import './weights'
