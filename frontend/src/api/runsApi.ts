@@ -23,6 +23,36 @@ export type RunDetail = Schemas['RunDetail']
 export type RunCreated = Schemas['RunCreated']
 /** The answer of a control: the run's status now (the change itself arrives as an event). */
 export type ControlResponse = Schemas['ControlResponse']
+/** The body of `POST /api/runs/{id}/predict`: inputs in the data set's own scale (see the route's description). */
+export type PredictBody = Schemas['PredictBody']
+/** What the run's trained model makes of the inputs: predictions, probabilities, every node's activations, saliency. */
+export type PredictResponse = Schemas['PredictResponse']
+/** One node's output for one input (statistics, `values` or quantized `feature_maps_q`). */
+export type NodeActivation = Schemas['NodeActivation']
+/** An 8-bit array: `value = low + q / 255 * (high - low)`, `data` base64 of the uint8 `q`, row-major over `shape`. */
+export type QuantizedArray = Schemas['Quantized']
+/** A page of the gallery (`GET /api/runs/{id}/predictions`): misclassified first, then the least confident. */
+export type PredictionsPage = Schemas['PredictionsPage']
+export type GalleryItem = Schemas['GalleryItem']
+export type ProbeResponse = Schemas['ProbeResponse']
+export type PredictionSplit = PredictionsPage['split']
+
+/** Filters and paging of the gallery; `trueClass` + `predicted` pick one confusion-matrix cell. */
+export interface PredictionsQuery {
+  split?: PredictionSplit
+  trueClass?: number | null
+  predicted?: number | null
+  limit?: number
+  offset?: number
+}
+
+/** Options of a prediction: a saliency map for `target` (default: each input's predicted class). */
+export interface PredictOptions {
+  saliency?: boolean
+  target?: number | null
+  /** Aborts the request (a newer stroke of the drawing canvas supersedes it). */
+  signal?: AbortSignal
+}
 
 const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`
 
@@ -37,6 +67,28 @@ export const runsApi = {
   setLearningRate: (id: string, learningRate: number) =>
     request<ControlResponse>('POST', `${runPath(id)}/learning_rate`, { learning_rate: learningRate } satisfies Schemas['LearningRateBody']),
   remove: (id: string) => request<void>('DELETE', runPath(id)),
+  /**
+   * Ask the run's trained model about `inputs` (each of the data set's input shape, or flat): 409 `no_weights`
+   * while it has none, 422 naming `inputs[i]` for a wrong shape.
+   */
+  predict: (id: string, inputs: unknown[], options: PredictOptions = {}) =>
+    request<PredictResponse>('POST', `${runPath(id)}/predict`, {
+      inputs,
+      saliency: options.saliency ?? false,
+      target: options.target ?? null,
+    } satisfies PredictBody, options.signal),
+  /** The gallery of a split's predictions (default: the test split, 48 per page). */
+  predictions: (id: string, query: PredictionsQuery = {}, signal?: AbortSignal) => {
+    const params = new URLSearchParams({ split: query.split ?? 'test' })
+    if (query.trueClass !== undefined && query.trueClass !== null) params.set('true', String(query.trueClass))
+    if (query.predicted !== undefined && query.predicted !== null) params.set('predicted', String(query.predicted))
+    if (query.limit !== undefined) params.set('limit', String(query.limit))
+    if (query.offset !== undefined) params.set('offset', String(query.offset))
+    return request<PredictionsPage>('GET', `${runPath(id)}/predictions?${params}`, undefined, signal)
+  },
+  /** Follow validation example `index` in the live activations (202; 409 unless running or paused). */
+  setProbe: (id: string, index: number) =>
+    request<ProbeResponse>('POST', `${runPath(id)}/probe`, { index } satisfies Schemas['ProbeBody']),
   /** The recorded events after `after` (a replay over HTTP, used to compare finished runs). */
   events: async (id: string, after = 0, limit?: number): Promise<TrainingEvent[]> => {
     const query = new URLSearchParams({ after: String(after) })

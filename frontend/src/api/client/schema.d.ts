@@ -167,7 +167,7 @@ export interface paths {
         post?: never;
         /**
          * Delete Run
-         * @description Delete a finished run and its events. 409 while it is queued, running or paused.
+         * @description Delete a finished run, its events and its weights. 409 while it is queued, running or paused.
          */
         delete: operations["delete_run_api_runs__run_id__delete"];
         options?: never;
@@ -269,6 +269,69 @@ export interface paths {
          * @description Use a new learning rate from the next batch on. 409 unless the run is running or paused.
          */
         post: operations["set_learning_rate_api_runs__run_id__learning_rate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict Run
+         * @description Run inputs through the run's trained model: predictions, probabilities, every node's activations and, when asked, saliency maps. Works on a finished run (also after a restart of the server) and, during a run, on the weights of its last saved epoch. Inputs are in the scale of the data set's own `x`: 2-D sets `[x, y]` as plotted; `digits` 8×8 pixels and `mnist`/`fashion_mnist` 28×28 pixels in [0, 1], 0 = background (digits' 0–16 divided by 16, the others' 0–255 divided by 255); `cifar10` (3, 32, 32) RGB in [0, 1]; the tabular sets (`iris`, `wine`, `breast_cancer`) standardized with the training split's mean and standard deviation. Each input has the data set's per-sample shape (`input_shape` in `GET /api/datasets`, e.g. (1, 8, 8)), that shape without its leading 1s ((8, 8)), or is flat (64 values).
+         */
+        post: operations["predict_run_api_runs__run_id__predict_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/predictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Predictions
+         * @description The gallery: a split's examples with the model's predictions, misclassified first, then the least confident.
+         *
+         *     ``true`` and ``predicted`` together pick one cell of the confusion matrix. Classification runs only;
+         *     from the run's saved weights (the ranking is kept until the weights change).
+         */
+        get: operations["list_predictions_api_runs__run_id__predictions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/probe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Probe
+         * @description Follow another validation example in the live activations (from the next batch on). 409 unless running or paused.
+         */
+        post: operations["set_probe_api_runs__run_id__probe_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -769,6 +832,30 @@ export interface components {
             };
         };
         /**
+         * GalleryItem
+         * @description One example of the split, with the model's prediction.
+         */
+        GalleryItem: {
+            /**
+             * Index
+             * @description Its index in the split.
+             */
+            index: number;
+            /**
+             * Label
+             * @description Its true class.
+             */
+            label: number;
+            /** Predicted */
+            predicted: number;
+            /**
+             * Confidence
+             * @description The probability of the predicted class.
+             */
+            confidence: number;
+            input: components["schemas"]["Quantized"];
+        };
+        /**
          * GradientsEvent
          * @description Per-node gradient statistics, norms and histograms (bulky).
          */
@@ -943,6 +1030,37 @@ export interface components {
             learning_rate: number;
         };
         /**
+         * NodeActivation
+         * @description One node's output for one input: statistics, and its values (dense) or feature maps (convolution).
+         */
+        NodeActivation: {
+            /**
+             * Shape
+             * @description The node's output shape per sample.
+             */
+            shape: number[];
+            /** Mean */
+            mean: number;
+            /** Std */
+            std: number;
+            /** Min */
+            min: number;
+            /** Max */
+            max: number;
+            /**
+             * Values
+             * @description The values (nodes with 1-D output), at most 256.
+             */
+            values?: number[] | null;
+            /** @description (C, H, W) outputs: up to 16 maps, each at most 32×32 (average-pooled when larger). */
+            feature_maps_q?: components["schemas"]["Quantized"] | null;
+            /**
+             * Omitted
+             * @description What was left out, in words.
+             */
+            omitted?: string | null;
+        };
+        /**
          * NodeCost
          * @description One node's share of a training step (bytes for the whole batch).
          */
@@ -1019,6 +1137,136 @@ export interface components {
             y: number;
         };
         /**
+         * PredictBody
+         * @description ``POST /api/runs/{id}/predict``.
+         */
+        PredictBody: {
+            /**
+             * Inputs
+             * @description The inputs, each nested lists of numbers of the data set's input shape (or flat). Inputs are in the scale of the data set's own `x`: 2-D sets `[x, y]` as plotted; `digits` 8×8 pixels and `mnist`/`fashion_mnist` 28×28 pixels in [0, 1], 0 = background (digits' 0–16 divided by 16, the others' 0–255 divided by 255); `cifar10` (3, 32, 32) RGB in [0, 1]; the tabular sets (`iris`, `wine`, `breast_cancer`) standardized with the training split's mean and standard deviation. Each input has the data set's per-sample shape (`input_shape` in `GET /api/datasets`, e.g. (1, 8, 8)), that shape without its leading 1s ((8, 8)), or is flat (64 values).
+             */
+            inputs: unknown[];
+            /**
+             * Saliency
+             * @description Also send each input's saliency map: |gradient| of the chosen class's score with respect to the input, divided by its maximum (so in [0, 1]), in the input's shape.
+             * @default false
+             */
+            saliency?: boolean;
+            /**
+             * Target
+             * @description The class (or output unit) the saliency map is for; default: each input's predicted class.
+             */
+            target?: number | null;
+        };
+        /**
+         * PredictResponse
+         * @description What the run's model makes of the inputs.
+         */
+        PredictResponse: {
+            /**
+             * Predictions
+             * @description Per input: the predicted class index (classification) or the predicted value(s) (regression).
+             */
+            predictions: (number | number[])[];
+            /**
+             * Probabilities
+             * @description Per input, every class's probability (classification); null for regression.
+             */
+            probabilities: number[][] | null;
+            /**
+             * Labels
+             * @description The class names, by index (classification).
+             */
+            labels: string[] | null;
+            /**
+             * Outputs
+             * @description Per input, the raw outputs (before the final softmax/sigmoid).
+             */
+            outputs: number[][];
+            /**
+             * Activations
+             * @description Per input, every node's output by node id: statistics, and the values (1-D outputs) or the feature maps (convolution outputs, quantized).
+             */
+            activations: {
+                [key: string]: components["schemas"]["NodeActivation"];
+            }[];
+            /**
+             * Saliency
+             * @description Per input, the saliency map (when asked for).
+             */
+            saliency: components["schemas"]["Quantized"][] | null;
+            /**
+             * Input Shape
+             * @description The per-sample input shape the model takes.
+             */
+            input_shape: number[];
+            /**
+             * Epoch
+             * @description The epoch the weights are from.
+             */
+            epoch: number;
+            /**
+             * Step
+             * @description The training step the weights are from.
+             */
+            step: number;
+        };
+        /**
+         * PredictionsPage
+         * @description ``GET /api/runs/{id}/predictions``: a page of the split's examples, misclassified first.
+         */
+        PredictionsPage: {
+            /**
+             * Split
+             * @enum {string}
+             */
+            split: "train" | "val" | "test";
+            /**
+             * Total
+             * @description Examples that match the filters.
+             */
+            total: number;
+            /**
+             * Misclassified
+             * @description Of those, how many the model gets wrong.
+             */
+            misclassified: number;
+            /** Offset */
+            offset: number;
+            /** Labels */
+            labels: string[];
+            /**
+             * Epoch
+             * @description The epoch the weights are from.
+             */
+            epoch: number;
+            /** Items */
+            items: components["schemas"]["GalleryItem"][];
+        };
+        /**
+         * ProbeBody
+         * @description ``POST /api/runs/{id}/probe``.
+         */
+        ProbeBody: {
+            /**
+             * Index
+             * @description The validation example the live activations follow (its index).
+             */
+            index: number;
+        };
+        /**
+         * ProbeResponse
+         * @description The probe sample asked for; a later ``activations`` event follows it.
+         */
+        ProbeResponse: {
+            /** Id */
+            id: string;
+            /** Status */
+            status: string;
+            /** Index */
+            index: number;
+        };
+        /**
          * Project
          * @description A saved project.
          */
@@ -1068,6 +1316,20 @@ export interface components {
             created_at: number;
             /** Updated At */
             updated_at: number;
+        };
+        /**
+         * Quantized
+         * @description An array as 8-bit values: ``value = low + q / 255 * (high - low)``, ``data`` base64 of the uint8 ``q`` (row-major).
+         */
+        Quantized: {
+            /** Shape */
+            shape: number[];
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /** Data */
+            data: string;
         };
         /**
          * RunCreated
@@ -2552,6 +2814,288 @@ export interface operations {
                 };
             };
             /** @description The body does not fit the schema (`invalid_request`); each issue names the field and, inside a graph, the node. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    predict_run_api_runs__run_id__predict_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PredictBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictResponse"];
+                };
+            };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`), or the body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The run has no trained weights (`no_weights`): it is still queued, failed before it trained, or its weights could not be saved; `detail` says which. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not sent as JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An input of the wrong shape (the issue names `inputs[i]`, with the expected and the given shape), too many inputs, or a `target` the model does not have (`invalid_request`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_predictions_api_runs__run_id__predictions_get: {
+        parameters: {
+            query?: {
+                /** @description Which split's examples. */
+                split?: "train" | "val" | "test";
+                /** @description Only examples of this true class. */
+                true?: number | null;
+                /** @description Only examples predicted as this class. */
+                predicted?: number | null;
+                /** @description Examples per page. */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionsPage"];
+                };
+            };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The run has no trained weights (`no_weights`): it is still queued, failed before it trained, or its weights could not be saved; `detail` says which. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The run is not a classification run, or a filter is out of range (`invalid_request`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    set_probe_api_runs__run_id__probe_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProbeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeResponse"];
+                };
+            };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`), or the body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The run is not running or paused (`conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not sent as JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The index is outside the run's validation split; the issue names `index` (`invalid_request`). */
             422: {
                 headers: {
                     [name: string]: unknown;
