@@ -3,7 +3,7 @@
  * (generated from the layer's JSON Schema), plus its output shape and parameter count; during
  * and after a run, what happens inside the node (inside/NodePanel.tsx).
  */
-import { useCallback, useId } from 'react'
+import { useCallback, useEffect, useId, useRef } from 'react'
 import type { JsonSchema, ParamValue } from '../api/types'
 import { messageWithoutHint } from '../graph/issues'
 import { formatCount, formatShape } from '../graph/shapes'
@@ -22,6 +22,12 @@ export function Inspector() {
   const fieldIssues = useEditorStore((s) => (node ? s.issues.byField[node.id] : undefined)) ?? NO_FIELD_ISSUES
   const labelId = useId()
   const nodeId = node?.id ?? null
+  const root = useRef<HTMLElement>(null)
+
+  // A node picked on the canvas brings its inspector (and its inside views) into sight.
+  useEffect(() => {
+    if (nodeId) root.current?.scrollIntoView?.({ block: 'start' })
+  }, [nodeId])
 
   const onParam = useCallback(
     (name: string, value: ParamValue | undefined) => {
@@ -47,7 +53,7 @@ export function Inspector() {
   const general = (nodeIssues ?? []).filter((i) => !i.field || !(i.field in properties))
 
   return (
-    <section className="inspector" aria-label="Inspector">
+    <section className="inspector" aria-label="Inspector" ref={root}>
       <h2 className="panel-title">
         <span className={`inspector-type cat-${info?.category ?? 'unknown'}`}>{node.data.layerType}</span>
         <span className="inspector-id">{node.id}</span>

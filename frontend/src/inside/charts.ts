@@ -107,9 +107,15 @@ export function drawHistogramHeatmap(
   }
   const first = cols[0].step
   const last = cols[cols.length - 1].step
-  const x = xScale(f, first, last)
+  // Each column spans until the next snapshot; the last one as wide as the average gap.
+  const gap = cols.length > 1 ? (last - first) / (cols.length - 1) : 1
+  const x = xScale(f, first, last + gap)
   const y = (v: number) => f.top + f.height - ((v - lo) / (hi - lo)) * f.height
   const colWidth = cols.length === 1 ? f.width : Math.max(1, f.width / cols.length)
+  ctx.save()
+  ctx.beginPath()
+  ctx.rect(f.left, f.top, f.width, f.height)
+  ctx.clip()
   for (let c = 0; c < cols.length; c += 1) {
     const { step, h } = cols[c]
     const x0 = cols.length === 1 ? f.left : x(step)
@@ -123,6 +129,7 @@ export function drawHistogramHeatmap(
       ctx.fillRect(x0, top, Math.max(1, x1 - x0 + 0.5), Math.max(1, y(h.edges[i]) - top + 0.5))
     }
   }
+  ctx.restore()
   if (lo < 0 && hi > 0) {
     ctx.fillStyle = 'rgba(100, 116, 139, 0.5)'
     ctx.fillRect(f.left, Math.round(y(0)), f.width, 1)
