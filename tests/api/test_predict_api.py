@@ -210,3 +210,18 @@ def test_predict_works_after_a_server_restart(tmp_path: Path) -> None:
         assert after.json()["probabilities"] == before["probabilities"]
         assert after.json()["activations"] == before["activations"]
         assert http.get(f"/api/runs/{run_id}/predictions", params={"limit": 10}).json() == gallery
+
+
+def test_a_run_whose_weights_cannot_be_saved_still_completes_and_predict_says_why(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "runs").write_text("not a folder")  # every save fails: the runs folder cannot be made
+    (tmp_path / "data").mkdir()
+    env = {"LAYERLAB_MAX_CONCURRENT_RUNS": "1", "LAYERLAB_DATA_DIR": str(tmp_path / "data")}
+    with ServerProcess(home, env=env) as server, httpx.Client(base_url=server.base_url, timeout=30) as http:
+        run_id = http.post("/api/runs", json=run_body(epochs=2)).json()["id"]
+        assert wait_for_status(http, run_id, {"completed", "failed"})["status"] == "completed"
+        answer = http.post(f"/api/runs/{run_id}/predict", json={"inputs": [[0.0, 0.0]]})
+        assert answer.status_code == 409 and answer.json()["code"] == "no_weights"
+        assert "not saved" in answer.json()["detail"]
+        assert "saving the weights" in server.log_text()

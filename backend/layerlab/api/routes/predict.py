@@ -191,9 +191,11 @@ def _no_weights(row: RunRow, settings: Settings) -> ApiError:
     elif status == "failed":
         what = (row.error or {}).get("message") if row.error else None
         reason = f"Run {row.id} failed before it trained" + (f" ({what})" if what else "") + "; it has no weights."
+    elif not row.latest and read_error(settings.home, row.id) is None:
+        reason = f"Run {row.id} ended {status} before its first epoch was over; it has no trained weights."
     else:
         saved = read_error(settings.home, row.id)
-        why = f" ({saved})" if saved else ""
+        why = f" ({saved})" if saved else " (the server log says why)"
         reason = f"Run {row.id} ended {status}, but its weights were not saved{why}."
     return ApiError(409, reason, code="no_weights")
 
@@ -204,7 +206,7 @@ async def _loaded(run_id: str, store: StoreDep, runner: RunnerDep, settings: Set
     request = RunRequest.model_validate_json(row.request_json)
     try:
         return await run_in_threadpool(_models.get, run_id, path, request)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise _no_weights(row, settings) from None
     except (OSError, ValueError, LayerLabError) as exc:
         logger.warning("run %s: its weights cannot be used: %s", run_id, exc)
