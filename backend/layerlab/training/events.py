@@ -25,6 +25,7 @@ __all__ = [
     "GradientsEvent",
     "Histogram",
     "LayerStats",
+    "Quantized",
     "RunState",
     "SamplesEvent",
     "StatusEvent",
@@ -116,6 +117,17 @@ class ConfusionMatrixEvent(EventBase):
     epoch: int | None = None
     labels: list[str]
     matrix: list[list[int]]
+
+
+class Quantized(BaseModel):
+    """An array as 8-bit values: ``value = low + q / 255 * (high - low)``, ``data`` base64 of the uint8 ``q`` (row-major over ``shape``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shape: list[int]
+    low: float
+    high: float
+    data: str
 
 
 class Histogram(BaseModel):

@@ -40,6 +40,7 @@ from layerlab.datasets.registry import get_dataset_info, load_dataset
 from layerlab.graph.compile import GraphModule, compile_graph
 from layerlab.settings import Settings
 from layerlab.training.engine import _with_validation
+from layerlab.training.events import Quantized
 from layerlab.training.request import RunRequest
 from layerlab.training.weights import WeightsMeta, load_weights
 
@@ -69,17 +70,6 @@ MAX_FEATURE_MAPS = 16
 MAX_MAP_SIZE = 32
 _DECIMALS = 4
 _BATCH = 1024
-
-
-class Quantized(BaseModel):
-    """An array as 8-bit values: ``value = low + q / 255 * (high - low)``, ``data`` base64 of the uint8 ``q`` (row-major)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    shape: list[int]
-    low: float
-    high: float
-    data: str
 
 
 class NodeActivation(BaseModel):

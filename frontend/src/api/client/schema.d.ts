@@ -1319,7 +1319,7 @@ export interface components {
         };
         /**
          * Quantized
-         * @description An array as 8-bit values: ``value = low + q / 255 * (high - low)``, ``data`` base64 of the uint8 ``q`` (row-major).
+         * @description An array as 8-bit values: ``value = low + q / 255 * (high - low)``, ``data`` base64 of the uint8 ``q`` (row-major over ``shape``).
          */
         Quantized: {
             /** Shape */
