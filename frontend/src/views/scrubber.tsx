@@ -9,6 +9,7 @@ import { useEffect, useId, useRef, useState } from 'react'
 import { indexAtStep } from '../inside/history'
 import type { ActivationsState } from '../inside/state'
 import { useRunStore } from '../store/runStore'
+import '../inside/inside.css'
 import { getViewState, registerView, type ViewProps } from './registry'
 
 /** Snapshots shown per second while playing. */
@@ -44,57 +45,68 @@ function Scrubber({ runId, step }: ViewProps<null>) {
   const shownStep = steps.steps[index]
   const epoch = steps.items[index]
   const live = step === null
+  const select = (value: number) => {
+    setPlaying(false)
+    useRunStore.getState().setScrub(steps.steps[value])
+  }
   return (
-    <div className="scrubber" role="group" aria-label="Time scrubber">
-      <button
-        type="button"
-        className="btn"
-        onClick={() => {
-          if (!playing && (live || index >= count - 1)) useRunStore.getState().setScrub(steps.steps[0])
-          setPlaying(!playing)
-        }}
-        aria-pressed={playing}
-      >
-        {playing ? 'Pause' : 'Play'}
-      </button>
-      <label htmlFor={id} className="scrubber-label">
-        {live ? 'Live' : 'Step'} {shownStep}
-        {epoch !== null ? ` (epoch ${epoch})` : ''}
-      </label>
-      <input
-        id={id}
-        type="range"
-        min={0}
-        max={count - 1}
-        step={1}
-        value={index}
-        aria-valuetext={`step ${shownStep}`}
-        data-step={shownStep}
-        onChange={(e) => {
-          setPlaying(false)
-          useRunStore.getState().setScrub(steps.steps[Number(e.target.value)])
-        }}
-      />
-      <button
-        type="button"
-        className={`btn${live ? ' on' : ''}`}
-        aria-pressed={live}
-        onClick={() => {
-          setPlaying(false)
-          useRunStore.getState().setScrub(null)
-        }}
-      >
-        Live
-      </button>
-    </div>
+    <figure className="chart-card scrubber-card">
+      <figcaption>
+        Time scrubber <span className="chart-sub">{count} recorded steps</span>
+      </figcaption>
+      <p className="scrubber-help">{DESCRIPTION}</p>
+      <div className="scrubber" role="group" aria-label="Time scrubber">
+        <div className="scrubber-row">
+          <button
+            type="button"
+            className="btn"
+            onClick={() => {
+              if (!playing && (live || index >= count - 1)) useRunStore.getState().setScrub(steps.steps[0])
+              setPlaying(!playing)
+            }}
+            aria-pressed={playing}
+          >
+            {playing ? 'Pause' : 'Play'}
+          </button>
+          <label htmlFor={id} className="scrubber-label">
+            {live ? 'Live: step' : 'Step'} {shownStep}
+            {epoch !== null ? ` (epoch ${epoch})` : ''}
+          </label>
+          <button
+            type="button"
+            className={`btn${live ? ' btn-primary' : ''}`}
+            aria-pressed={live}
+            onClick={() => {
+              setPlaying(false)
+              useRunStore.getState().setScrub(null)
+            }}
+          >
+            Live
+          </button>
+        </div>
+        <input
+          id={id}
+          type="range"
+          min={0}
+          max={count - 1}
+          step={1}
+          value={index}
+          aria-valuetext={`step ${shownStep}`}
+          data-step={shownStep}
+          onChange={(e) => select(Number(e.target.value))}
+        />
+      </div>
+    </figure>
   )
 }
+
+const DESCRIPTION =
+  'Move to any recorded step of the run, or play the training back as a film: the canvas, the node panel and the boundary show that moment; Live follows the run again.'
 
 registerView<null>({
   id: 'scrubber',
   title: 'Time scrubber',
-  description:
-    'Move to any recorded step of the run, or play the training back as a film: the canvas, the node panel and the boundary show that moment; Live follows the run again.',
+  description: DESCRIPTION,
   eventTypes: [],
   places: ['dashboard'],
   order: 0,
