@@ -6,17 +6,13 @@
  */
 
 import type { LayerStats } from '../api/events'
+import type { components } from '../api/client/schema'
 
 /**
  * A compact array: `data` is base64 of uint8 values `q`, each standing for
  * `low + q / 255 * (high - low)`, row-major over `shape`.
  */
-export interface Quantized {
-  shape: number[]
-  low: number
-  high: number
-  data: string
-}
+export type Quantized = components['schemas']['Quantized']
 
 /** One node's statistics in an activations, weights or gradients event. */
 export type InsideStats = LayerStats & {
