@@ -92,9 +92,9 @@ def test_spiral_nodes_edges_panel_and_scrubber(page: Page, server_url: str, tmp_
         assert 0 <= level <= 1
         width = edges.nth(i).evaluate("(p) => parseFloat(getComputedStyle(p).strokeWidth)")
         assert width >= 1
-    # the edge out of the last hidden layer carries the most (it is nearest the loss)
+    # a healthy network: gradient reaches every edge (none faded to nothing)
     levels = [float(edges.nth(i).get_attribute("data-gradient-level") or "0") for i in range(3)]
-    assert max(levels) == 1.0
+    assert min(levels) > 0.3, levels
     shot(page, tmp_path, "inside-spiral-canvas.png")
 
     # The node's panel: its charts, each with a sentence on how to read it.
