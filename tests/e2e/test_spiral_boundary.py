@@ -37,6 +37,8 @@ def test_spiral_template_trains_and_draws_its_decision_boundary(
 
     # The boundary appears after the first epochs, while the run is still going.
     boundary = page.get_by_role("img", name="Decision boundary")
+    # Charts out of sight do not draw: at 1280 px the boundary is past the strip's right edge.
+    boundary.scroll_into_view_if_needed()
     expect(boundary.locator(".heatmaplayer image")).to_have_count(1, timeout=30_000)
     expect(boundary.locator(".scatterlayer .point").first).to_be_attached()
 
@@ -48,6 +50,8 @@ def test_spiral_template_trains_and_draws_its_decision_boundary(
     # The last boundary is the trained network's: after the final epoch, with both classes drawn.
     expect(boundary).to_have_attribute("data-epoch", re.compile(r"^\d+$"))
     assert boundary.locator(".scatterlayer .trace").count() == 2
+    # Scrolled back into sight, the curves draw the newest state.
+    page.get_by_role("img", name="Loss chart").scroll_into_view_if_needed()
     expect(page.get_by_role("img", name="Loss chart")).to_have_attribute("data-points", re.compile(r"^[1-9]\d*$"))
     expect(page.get_by_role("img", name="Accuracy chart")).to_have_attribute("data-epochs", EPOCHS)
 
