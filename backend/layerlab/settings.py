@@ -120,6 +120,23 @@ class Settings(BaseSettings):
         le=1,
         description="Commits start at most this often: a busy stream is committed in groups (less CPU per event).",
     )
+    telemetry_events_per_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=100,
+        description="Inside-the-network snapshots (activations, weights, gradients) per second at most.",
+    )
+    telemetry_budget: float = Field(
+        default=0.05,
+        gt=0,
+        le=1,
+        description="Most share of training time the inside-the-network snapshots may take (they back off to stay under it).",
+    )
+    telemetry_max_event_bytes: int = Field(
+        default=256_000,
+        ge=10_000,
+        description="About the most bytes of one activations event; what does not fit is left out, with a note.",
+    )
     subscriber_queue_size: int = Field(default=1000, ge=10)
     max_ws_per_run: int = Field(default=1000, ge=1, description="Websocket connections one run may have at once.")
     max_ws_per_client: int = Field(

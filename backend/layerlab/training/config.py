@@ -84,9 +84,15 @@ class TrainConfig(BaseModel):
         default=None, ge=1, description="Stop after this many batches in all (for quick tries)."
     )
     boundary_resolution: int = Field(default=60, ge=10, le=200, description="Grid size of the decision-boundary view.")
+    telemetry: bool = Field(
+        default=True, description="Stream the inside of the network (activations, weights, gradients)."
+    )
+    probe_index: int = Field(
+        default=0, ge=0, description="The validation example whose values the activation views show."
+    )
 
     _integers = field_validator(
-        "epochs", "batch_size", "step_size", "seed", "max_steps", "boundary_resolution", mode="before"
+        "epochs", "batch_size", "step_size", "seed", "max_steps", "boundary_resolution", "probe_index", mode="before"
     )(_integral)
 
     @model_validator(mode="after")

@@ -25,6 +25,8 @@ __all__ = [
     "GradientsEvent",
     "Histogram",
     "LayerStats",
+    "PlaneGrid",
+    "ProbeSample",
     "Quantized",
     "RunState",
     "SamplesEvent",
@@ -153,6 +155,25 @@ class LayerStats(BaseModel):
     histogram: Histogram | None = None
     values: list[float] | None = Field(default=None, description="A sample's values (dense layers).")
     feature_maps: list[list[list[float]]] | None = Field(default=None, description="A sample's maps (conv layers).")
+    saturated_fraction: float | None = Field(
+        default=None,
+        description="Sigmoid/tanh-like nodes: fraction of values saturated (tanh |a| > 0.99; sigmoid a < 0.01 or a > 0.99).",
+    )
+    update_ratio: float | None = Field(
+        default=None,
+        description="Weights events: ‖w_t − w_(t−1)‖ / ‖w_(t−1)‖ over the node's parameters, for the reported step.",
+    )
+    output_grad_rms: float | None = Field(
+        default=None,
+        description="Gradients events: RMS of d(loss)/d(node output) on the monitor batch (what flows back along its incoming edges).",
+    )
+    feature_maps_q: Quantized | None = Field(
+        default=None, description="The probe sample's feature maps, (channels, H, W), 8-bit (conv layers)."
+    )
+    plane_q: Quantized | None = Field(
+        default=None, description="2-D sets: the node's units over the plane grid, (units, R, R), 8-bit."
+    )
+    omitted: str | None = Field(default=None, description="What was left out for this node, and why (plain words).")
 
 
 class _PerNodeEvent(EventBase):
@@ -161,10 +182,34 @@ class _PerNodeEvent(EventBase):
     nodes: dict[str, LayerStats]
 
 
+class ProbeSample(BaseModel):
+    """The example whose values an activations event carries (an index into the monitor split)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    split: Literal["val", "train", "test"]
+    index: int = Field(ge=0)
+    label: int | float | None = None
+    predicted: int | float | None = None
+
+
+class PlaneGrid(BaseModel):
+    """The plane grid of a 2-D data set (the same as the decision boundary's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    resolution: int = Field(ge=1)
+
+
 class ActivationsEvent(_PerNodeEvent):
-    """Per-node activation statistics (bulky: may be thinned for slow clients)."""
+    """Per-node activation statistics on the monitor batch, the probe sample's values and (2-D sets)
+    every unit over the plane (bulky: may be thinned for slow clients)."""
 
     type: Literal["activations"] = "activations"
+    probe: ProbeSample | None = None
+    plane: PlaneGrid | None = None
 
 
 class WeightsEvent(_PerNodeEvent):

@@ -416,7 +416,8 @@ export interface components {
     schemas: {
         /**
          * ActivationsEvent
-         * @description Per-node activation statistics (bulky: may be thinned for slow clients).
+         * @description Per-node activation statistics on the monitor batch, the probe sample's values and (2-D sets)
+         *     every unit over the plane (bulky: may be thinned for slow clients).
          */
         ActivationsEvent: {
             /** Seq */
@@ -438,6 +439,8 @@ export interface components {
              * @enum {string}
              */
             type: "activations";
+            probe?: components["schemas"]["ProbeSample"] | null;
+            plane?: components["schemas"]["PlaneGrid"] | null;
         };
         /**
          * ClassMetrics
@@ -1020,6 +1023,30 @@ export interface components {
              * @description A sample's maps (conv layers).
              */
             feature_maps?: number[][][] | null;
+            /**
+             * Saturated Fraction
+             * @description Sigmoid/tanh-like nodes: fraction of values saturated (tanh |a| > 0.99; sigmoid a < 0.01 or a > 0.99).
+             */
+            saturated_fraction?: number | null;
+            /**
+             * Update Ratio
+             * @description Weights events: ‖w_t − w_(t−1)‖ / ‖w_(t−1)‖ over the node's parameters, for the reported step.
+             */
+            update_ratio?: number | null;
+            /**
+             * Output Grad Rms
+             * @description Gradients events: RMS of d(loss)/d(node output) on the monitor batch (what flows back along its incoming edges).
+             */
+            output_grad_rms?: number | null;
+            /** @description The probe sample's feature maps, (channels, H, W), 8-bit (conv layers). */
+            feature_maps_q?: components["schemas"]["Quantized"] | null;
+            /** @description 2-D sets: the node's units over the plane grid, (units, R, R), 8-bit. */
+            plane_q?: components["schemas"]["Quantized"] | null;
+            /**
+             * Omitted
+             * @description What was left out for this node, and why (plain words).
+             */
+            omitted?: string | null;
         };
         /**
          * LearningRateBody
@@ -1125,6 +1152,24 @@ export interface components {
             position?: components["schemas"]["Position"] | null;
             /** Label */
             label?: string | null;
+        };
+        /**
+         * PlaneGrid
+         * @description The plane grid of a 2-D data set (the same as the decision boundary's).
+         */
+        PlaneGrid: {
+            /** X Range */
+            x_range: [
+                number,
+                number
+            ];
+            /** Y Range */
+            y_range: [
+                number,
+                number
+            ];
+            /** Resolution */
+            resolution: number;
         };
         /**
          * Position
@@ -1265,6 +1310,23 @@ export interface components {
             status: string;
             /** Index */
             index: number;
+        };
+        /**
+         * ProbeSample
+         * @description The example whose values an activations event carries (an index into the monitor split).
+         */
+        ProbeSample: {
+            /**
+             * Split
+             * @enum {string}
+             */
+            split: "val" | "train" | "test";
+            /** Index */
+            index: number;
+            /** Label */
+            label?: number | null;
+            /** Predicted */
+            predicted?: number | null;
         };
         /**
          * Project
@@ -1749,6 +1811,18 @@ export interface components {
              * @default 60
              */
             boundary_resolution?: number;
+            /**
+             * Telemetry
+             * @description Stream the inside of the network (activations, weights, gradients).
+             * @default true
+             */
+            telemetry?: boolean;
+            /**
+             * Probe Index
+             * @description The validation example whose values the activation views show.
+             * @default 0
+             */
+            probe_index?: number;
         };
         /**
          * ValidateRequest
