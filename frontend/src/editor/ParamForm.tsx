@@ -43,7 +43,7 @@ function NumberInput({ field, value, onChange, inputId, describedBy, invalid }: 
       min={field.min}
       max={field.max}
       value={text}
-      placeholder={field.nullable ? 'none' : undefined}
+      placeholder={field.nullable ? (field.nullLabel ?? 'none') : undefined}
       aria-describedby={describedBy}
       aria-invalid={invalid || undefined}
       onChange={(e) => {
@@ -97,7 +97,16 @@ function optionLabel(option: string | number | boolean): string {
   return String(option)
 }
 
-function FieldView({ field, value, issues, onChange }: { field: ParamField; value: ParamValue | undefined; issues: GraphIssue[]; onChange: (name: string, v: ParamValue | undefined) => void }) {
+export interface FieldViewProps {
+  field: ParamField
+  value: ParamValue | undefined
+  /** Server (or cross-field) issues for this field; shown instead of the local limit check. */
+  issues: GraphIssue[]
+  onChange: (name: string, v: ParamValue | undefined) => void
+}
+
+/** One generated field: label, input, its problems, description and range (also used by the training form). */
+export function FieldView({ field, value, issues, onChange }: FieldViewProps) {
   const baseId = useId()
   const inputId = `${baseId}-input`
   const descId = `${baseId}-desc`
@@ -137,10 +146,10 @@ function FieldView({ field, value, issues, onChange }: { field: ParamField; valu
           aria-invalid={invalid || undefined}
           onChange={(e) => set(e.target.value === '' ? (field.nullable ? null : undefined) : (options[Number(e.target.value)] as ParamValue))}
         >
-          {(index === -1 || field.nullable) && <option value="">{field.nullable ? 'none' : '—'}</option>}
+          {(index === -1 || field.nullable) && <option value="">{field.nullable ? (field.nullLabel ?? 'none') : '—'}</option>}
           {options.map((o, i) => (
             <option key={String(o)} value={String(i)}>
-              {optionLabel(o)}
+              {field.optionLabels?.[i] ?? optionLabel(o)}
             </option>
           ))}
         </select>
@@ -170,7 +179,7 @@ function FieldView({ field, value, issues, onChange }: { field: ParamField; valu
 
   const range =
     field.min !== undefined || field.max !== undefined
-      ? `${field.min ?? '−∞'} ${field.exclusiveMin ? '<' : '≤'} ${field.name} ${field.exclusiveMax ? '<' : '≤'} ${field.max ?? '∞'}`
+      ? `${field.min ?? '−∞'} ${field.exclusiveMin ? '<' : '≤'} ${field.label} ${field.exclusiveMax ? '<' : '≤'} ${field.max ?? '∞'}`
       : null
 
   return (

@@ -22,6 +22,10 @@ export interface ParamField {
   exclusiveMax?: boolean
   /** Choices of a select (values as sent). */
   options?: (string | number | boolean)[]
+  /** What a select shows for each option (default: the value itself). */
+  optionLabels?: string[]
+  /** What an empty nullable field shows (default: "none"). */
+  nullLabel?: string
   /** Element kind of a list. */
   itemKind?: 'integer' | 'number'
   required: boolean
@@ -115,18 +119,19 @@ export function formatList(value: ParamValue | undefined): string {
 }
 
 /**
- * A problem with a value against its field's limits, said as the server would, or null.
+ * A problem with a value against its field's limits, said as the server would (naming the
+ * field by its label, the param name in layer forms), or null.
  * Shown at once while typing; the server's validation stays the authority.
  */
 export function checkValue(field: ParamField, value: ParamValue | undefined): string | null {
-  if (value === undefined || value === null) return field.required && !field.nullable && field.default === undefined ? `${field.name} is required` : null
+  if (value === undefined || value === null) return field.required && !field.nullable && field.default === undefined ? `${field.label} is required` : null
   if (typeof value !== 'number') return null
-  if (field.kind === 'integer' && !Number.isInteger(value)) return `${field.name} must be a whole number`
+  if (field.kind === 'integer' && !Number.isInteger(value)) return `${field.label} must be a whole number`
   if (field.min !== undefined && (field.exclusiveMin ? value <= field.min : value < field.min)) {
-    return `${field.name} must be ${field.exclusiveMin ? 'greater than' : 'at least'} ${field.min}`
+    return `${field.label} must be ${field.exclusiveMin ? 'greater than' : 'at least'} ${field.min}`
   }
   if (field.max !== undefined && (field.exclusiveMax ? value >= field.max : value > field.max)) {
-    return `${field.name} must be ${field.exclusiveMax ? 'less than' : 'at most'} ${field.max}`
+    return `${field.label} must be ${field.exclusiveMax ? 'less than' : 'at most'} ${field.max}`
   }
   return null
 }
