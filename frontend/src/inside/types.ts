@@ -1,43 +1,27 @@
 /**
  * The inside-the-network payloads as the page reads them (docs/contract.md §4: activations,
- * weights, gradients, diagnostic). Written against the event models in
- * `backend/layerlab/training/events.py`; every field beyond the older `LayerStats` is optional,
- * so an older server's events still fold in.
+ * weights, gradients, diagnostic): the generated event models of
+ * `backend/layerlab/training/events.py`.
  */
 
-import type { LayerStats } from '../api/events'
 import type { components } from '../api/client/schema'
+
+type Schemas = components['schemas']
 
 /**
  * A compact array: `data` is base64 of uint8 values `q`, each standing for
  * `low + q / 255 * (high - low)`, row-major over `shape`.
  */
-export type Quantized = components['schemas']['Quantized']
+export type Quantized = Schemas['Quantized']
 
 /** One node's statistics in an activations, weights or gradients event. */
-export type InsideStats = LayerStats & {
-  saturated_fraction?: number | null
-  update_ratio?: number | null
-  output_grad_rms?: number | null
-  feature_maps_q?: Quantized | null
-  plane_q?: Quantized | null
-  omitted?: string | null
-}
+export type InsideStats = Schemas['LayerStats']
 
 /** The validation (or training) example whose values an activations event carries. */
-export interface ProbeInfo {
-  split: string
-  index: number
-  label: number | null
-  predicted: number | null
-}
+export type ProbeInfo = Schemas['ProbeSample']
 
 /** The plane grid of a 2-D data set (the decision boundary's grid). */
-export interface PlaneInfo {
-  x_range: [number, number]
-  y_range: [number, number]
-  resolution: number
-}
+export type PlaneInfo = Schemas['PlaneGrid']
 
 /** The fields of a per-node event the inside views read. */
 export interface InsideEvent {

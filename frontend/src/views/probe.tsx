@@ -53,7 +53,7 @@ function ProbeValues({ runId, nodeId, state, step }: ViewProps<ProbeState>) {
   if (!snap || !nodeId) return null
   const info = atStep(state.info, step)
   const example = info
-    ? `${splitWords(info.split)} example #${info.index}${info.label !== null ? ` (label ${info.label}${info.predicted !== null ? `, predicted ${info.predicted}` : ''})` : ''}`
+    ? `${splitWords(info.split)} example #${info.index}${info.label != null ? ` (label ${info.label}${info.predicted != null ? `, predicted ${info.predicted}` : ''})` : ''}`
     : 'The probe example'
   const values = snap.values && snap.values.length > 0 ? snap.values : null
   return (
