@@ -21,7 +21,7 @@ from layerlab.training.callbacks import TelemetryProducer, TrainState
 from layerlab.training.events import DecisionBoundaryEvent
 from layerlab.training.losses import FinalActivation, apply_final_activation
 
-__all__ = ["BoundaryProducer", "decision_boundary", "is_2d"]
+__all__ = ["BoundaryProducer", "decision_boundary", "is_2d", "plane_grid"]
 
 _PADDING = 0.1
 _DECIMALS = 4
@@ -36,6 +36,20 @@ def _round(values: torch.Tensor) -> list[list[float]]:
     return [[round(v, _DECIMALS) for v in row] for row in values.tolist()]
 
 
+def plane_grid(data: DatasetSplits, resolution: int) -> tuple[tuple[float, float], tuple[float, float], torch.Tensor]:
+    """The plane grid: ``(x_low, y_low)``, ``(x_high, y_high)`` and the ``(R*R, 2)`` points, row-major
+    (point ``i * R + j`` is ``(x_values[j], y_values[i])``), on the device of ``data``."""
+    x_train = data.train.x  # (N, 2)
+    low, high = x_train.min(dim=0).values, x_train.max(dim=0).values
+    span = (high - low).clamp(min=1e-6)
+    low, high = low - _PADDING * span, high + _PADDING * span
+    xs = torch.linspace(float(low[0]), float(high[0]), resolution, device=x_train.device)
+    ys = torch.linspace(float(low[1]), float(high[1]), resolution, device=x_train.device)
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")  # (R, R): row i is y_values[i]
+    points = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)  # (R*R, 2)
+    return (float(low[0]), float(low[1])), (float(high[0]), float(high[1])), points
+
+
 @torch.no_grad()
 def decision_boundary(
     model: nn.Module, data: DatasetSplits, *, resolution: int = 60, max_points: int = 400
@@ -47,13 +61,7 @@ def decision_boundary(
     ``(x_values[j], y_values[i])``.
     """
     x_train = data.train.x  # (N, 2)
-    low, high = x_train.min(dim=0).values, x_train.max(dim=0).values
-    span = (high - low).clamp(min=1e-6)
-    low, high = low - _PADDING * span, high + _PADDING * span
-    xs = torch.linspace(float(low[0]), float(high[0]), resolution, device=x_train.device)
-    ys = torch.linspace(float(low[1]), float(high[1]), resolution, device=x_train.device)
-    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")  # (R, R): row i is y_values[i]
-    points = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)  # (R*R, 2)
+    (x_low, y_low), (x_high, y_high), points = plane_grid(data, resolution)
 
     was_training = model.training
     model.eval()
@@ -86,8 +94,8 @@ def decision_boundary(
     labels = data.train.y[chosen].reshape(len(chosen), -1)[:, 0].float()
     sample = torch.cat([x_train[chosen].float(), labels[:, None]], dim=1).cpu()
     return {
-        "x_range": (float(low[0]), float(high[0])),
-        "y_range": (float(low[1]), float(high[1])),
+        "x_range": (x_low, x_high),
+        "y_range": (y_low, y_high),
         "resolution": resolution,
         "grid": grid,
         "probabilities": probabilities,

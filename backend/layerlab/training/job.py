@@ -224,7 +224,33 @@ def request_issues(request: RunRequest, settings: Settings) -> list[GraphIssue]:
             check_loss_task(request.training.loss, info.task)
         except LayerLabError as exc:
             issues.append(exc.to_issue())
+        if not other:
+            probe_issue = _probe_index_issue(request, settings)
+            if probe_issue is not None:
+                issues.append(probe_issue)
     return issues + other + list(report.errors)
+
+
+def _probe_index_issue(request: RunRequest, settings: Settings) -> GraphIssue | None:
+    """A ``probe_index_out_of_range`` issue when ``training.probe_index`` is past the monitor split's end."""
+    from layerlab.training.inference import monitor_split_size  # imports the engine and the weights store
+
+    index = request.training.probe_index
+    try:
+        size = monitor_split_size(request, settings)
+    except LayerLabError:
+        return None  # the data set's own issue is reported already
+    if index < size:
+        return None
+    return GraphIssue(
+        code="probe_index_out_of_range",
+        message=(
+            f"training.probe_index is {index}, but the validation split of {request.dataset.name!r} has {size} "
+            f"examples: use 0 to {size - 1}."
+        ),
+        field="training.probe_index",
+        hint=f"Pick a probe example between 0 and {size - 1}.",
+    )
 
 
 def _check_graph(request: RunRequest, info: DatasetInfo, settings: Settings) -> None:

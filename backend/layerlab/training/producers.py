@@ -9,6 +9,7 @@ from layerlab.settings import Settings
 from layerlab.training.boundary import BoundaryProducer
 from layerlab.training.callbacks import TelemetryProducer
 from layerlab.training.request import RunRequest
+from layerlab.training.telemetry import telemetry_producers
 from layerlab.training.weights import WeightsProducer
 
 __all__ = ["build_producers"]
@@ -18,4 +19,5 @@ def build_producers(request: RunRequest, settings: Settings, run_id: str) -> lis
     """The producers for one run, in the order they report after each hook."""
     producers: list[TelemetryProducer] = [BoundaryProducer(request.training.boundary_resolution)]
     producers.append(WeightsProducer(settings.home, run_id))
+    producers.extend(telemetry_producers(request, settings))
     return producers

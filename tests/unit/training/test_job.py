@@ -52,7 +52,7 @@ def test_a_tiny_2d_run_streams_a_gap_free_sequence_ending_completed(settings: Se
     types = [e.type for e in events]
     assert types[0] == "status" and types[1] == "step"
     assert types[-6:] == ["epoch", "confusion_matrix", "decision_boundary", "evaluation", "confusion_matrix", "status"]
-    assert set(types[1:-6]) <= {"step"}
+    assert set(types[1:-6]) <= {"step", "activations", "weights", "gradients"}  # telemetry snapshots between steps
     running, final = events[0], events[-1]
     assert running.type == "status" and running.status == "running" and running.device == "cpu"
     assert running.epochs == 1 and running.steps_per_epoch is not None and running.steps_per_epoch >= 1
