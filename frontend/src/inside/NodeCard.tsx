@@ -88,7 +88,7 @@ function Tiles({ runId, nodeId, probe }: { runId: string; nodeId: string; probe:
       label={label}
       title={
         isPlane
-          ? `Each square is one unit of ${nodeId} over the whole plane (the decision boundary's area): blue where it outputs a high value, orange where negative, white near zero.${count > shown ? ` First ${shown} of ${count} units.` : ''}`
+          ? `Each square is one unit of ${nodeId} over the whole plane (the decision boundary's area): blue where it outputs a high value, orange where negative, white near zero (each square scaled to its own range).${count > shown ? ` First ${shown} of ${count} units.` : ''}`
           : `The probe example's feature maps in ${nodeId}: darker blue where a filter responds more strongly.${count > shown ? ` First ${shown} of ${count} maps.` : ''}`
       }
       data={{ kind: isPlane ? 'plane' : 'maps', count: shown, step: probe.step }}

@@ -77,8 +77,9 @@ export interface TileOptions {
 }
 
 /**
- * Maps of a decoded (count, height, width) array as a grid of tiles, each scaled to the whole
- * array's range (so tiles compare). Returns the drawn height.
+ * Maps of a decoded (count, height, width) array as a grid of tiles, each scaled to its own
+ * range (a unit with small outputs still shows its pattern): signed maps from orange through
+ * white (zero) to blue, non-negative ones from white (zero) to blue. Returns the drawn height.
  */
 export function drawTiles(ctx: CanvasRenderingContext2D, d: Decoded, o: TileOptions): number {
   const s = d.shape
@@ -86,7 +87,6 @@ export function drawTiles(ctx: CanvasRenderingContext2D, d: Decoded, o: TileOpti
   const mh = s.length >= 2 ? s[s.length - 2] : 1
   const mw = s[s.length - 1] ?? 1
   const shown = Math.min(count, o.limit)
-  const bound = Math.max(Math.abs(d.low), Math.abs(d.high), 1e-12)
   const image = new ImageData(mw, mh)
   const scratch = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(mw, mh) : document.createElement('canvas')
   scratch.width = mw
@@ -94,13 +94,20 @@ export function drawTiles(ctx: CanvasRenderingContext2D, d: Decoded, o: TileOpti
   const sctx = scratch.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null
   if (!sctx) return 0
   ctx.imageSmoothingEnabled = false
-  const rangeLow = d.low
-  const span = d.high - d.low || 1
+  const size = mh * mw
   for (let m = 0; m < shown; m += 1) {
-    const base = m * mh * mw
-    for (let i = 0; i < mh * mw; i += 1) {
+    const base = m * size
+    let low = Infinity
+    let high = -Infinity
+    for (let i = 0; i < size; i += 1) {
       const v = d.values[base + i]
-      const [r, g, b] = o.signed ? diverging(v / bound) : sequential((v - rangeLow) / span)
+      if (v < low) low = v
+      if (v > high) high = v
+    }
+    const bound = Math.max(Math.abs(low), Math.abs(high)) || 1
+    for (let i = 0; i < size; i += 1) {
+      const v = d.values[base + i]
+      const [r, g, b] = o.signed ? diverging(v / bound) : sequential(v / bound)
       image.data[i * 4] = r
       image.data[i * 4 + 1] = g
       image.data[i * 4 + 2] = b

@@ -98,7 +98,7 @@ registerView<ProbeState>({
   id: 'probe',
   title: 'What this node computes',
   description:
-    "For one example (the probe): one bar per unit (blue positive, orange negative) or one image per feature map (darker blue where a filter responds more); on 2-D data also each unit over the whole plane, as in TensorFlow Playground (blue high, orange negative, white near zero).",
+    "For one example (the probe): one bar per unit (blue positive, orange negative) or one image per feature map (darker blue where a filter responds more); on 2-D data also each unit over the whole plane, as in TensorFlow Playground (blue high, orange negative, white near zero; each image scaled to its own range).",
   eventTypes: ['activations'],
   places: ['node'],
   order: 20,
