@@ -1,4 +1,4 @@
-"""Training throughput: LayerLab's engine (with live event streaming) vs a hand-written PyTorch loop.
+"""Training throughput: LayerLab's engine (with live event streaming and telemetry) vs a hand-written PyTorch loop.
 
 ``docs/contract.md`` §5.2: the training loop with live streaming runs at ≥ 95 % of the throughput of a
 minimal hand-written PyTorch loop on the same model, data and device.
@@ -8,16 +8,24 @@ softmax), batch 32, Adam 1e-3, one epoch over 60,000 images (real MNIST when
 ``LAYERLAB_DATA_DIR`` or a ``shared/datasets`` folder beside the repository has it, else synthetic 28×28 images):
 
   (a) engine:  the graph JSON compiled by ``layerlab.graph.compile_graph`` and trained by
-               ``layerlab.training.engine.fit`` with an ``EventEmitter`` whose events are
-               serialized to JSON as the server does, and a ``RunControl`` polled each batch;
+               ``layerlab.training.engine.fit`` with an ``EventEmitter`` carrying the run's real
+               producers at their defaults (``build_producers``: decision boundary, diagnostics,
+               weights file, the inside-of-the-network telemetry), whose events are serialized
+               to JSON as the server does, and a ``RunControl`` polled each batch;
   (b) manual:  an identical ``nn.Sequential`` and loop (seeded randperm + index slicing).
+
+``--model cifar`` trains the seed CIFAR CNN template (``templates/cifar10_cnn.json``) on generated
+CIFAR-shaped data (3×32×32) instead, the manual loop on a fresh compile of the same graph (it runs
+its layers in a chain, as ``nn.Sequential`` does). Each engine run also prints the telemetry's own
+share of the training time (the producer's measured time / the run's time) and the bytes per
+second of bulky events (what one watching client receives at most).
 
 Runs alternate a/b (after one warm-up of each), so drift hits both; prints each run,
 the medians (samples/s) and the ratio a/b, then PASS/MISS against 0.95. Always exits 0.
 On a shared, busy machine use more, shorter reps (``--reps 15 --samples 20000``) and
 ``--threads 1 --cpu-time``; the per-pair ratio is printed too.
 
-    python bench/throughput.py [--reps 9] [--quick] [--threads N]
+    python bench/throughput.py [--model mnist|cifar] [--reps 9] [--quick] [--threads N]
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import argparse
 import json
 import os
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,7 +49,10 @@ from layerlab.training.callbacks import EventEmitter
 from layerlab.training.config import TrainConfig
 from layerlab.training.control import RunControl
 from layerlab.training.engine import fit
-from layerlab.training.events import Event
+from layerlab.training.events import BULKY_EVENT_TYPES, Event
+from layerlab.training.producers import build_producers
+from layerlab.training.request import RunRequest
+from layerlab.training.telemetry import InsideProducer
 
 TARGET = 0.95
 BATCH_SIZE = 32
@@ -69,7 +81,6 @@ def load_images(n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
         try:
             from layerlab.datasets import load_dataset
             from layerlab.datasets.base import DatasetRef
-            from layerlab.settings import Settings
 
             settings = Settings(data_dir=folder, allow_download=False, device="cpu")
             data = load_dataset(DatasetRef(name="mnist"), settings, seed=0)
@@ -84,11 +95,46 @@ def load_images(n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
     return x, y, "synthetic images"
 
 
-def engine_model() -> nn.Module:
-    """The graph compiled by LayerLab (or, before the compiler exists, an equivalent Sequential)."""
-    from layerlab.graph import compile_graph
+def load_cifar_shaped(n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
+    """(n, 3, 32, 32) generated images in [0, 1] with (n,) labels (one blurred prototype per class plus noise)."""
+    generator = torch.Generator().manual_seed(0)
+    prototypes = torch.nn.functional.avg_pool2d(torch.rand(10, 3, 32, 32, generator=generator), 5, 1, 2)
+    y = torch.randint(0, 10, (n,), generator=generator)
+    x = (prototypes[y] + 0.3 * torch.rand(n, 3, 32, 32, generator=generator)).clamp(0, 1)
+    return x.contiguous(), y, "generated CIFAR-shaped images"
 
-    return compile_graph(GraphSpec.model_validate(GRAPH), (1, 28, 28))
+
+def cifar_graph() -> dict[str, object]:
+    from layerlab.templates.loader import get_template
+
+    template = get_template("cifar10_cnn")
+    assert template is not None
+    graph: dict[str, object] = template.graph.model_dump(mode="json")
+    return graph
+
+
+class Model:
+    """One benchmarked model: its graph JSON, per-sample input shape, data set name and data."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        if name == "cifar":
+            self.graph, self.input_shape, self.dataset = cifar_graph(), (3, 32, 32), "cifar10"
+            self.load = load_cifar_shaped
+        else:
+            self.graph, self.input_shape, self.dataset = GRAPH, (1, 28, 28), "mnist"
+            self.load = load_images
+
+    def engine_model(self) -> nn.Module:
+        """The graph compiled by LayerLab."""
+        from layerlab.graph import compile_graph
+
+        return compile_graph(GraphSpec.model_validate(self.graph), self.input_shape)
+
+    def manual_model(self) -> nn.Module:
+        if self.name == "cifar":  # the same layers, run as a chain (the compiled module's forward is that loop)
+            return self.engine_model()
+        return manual_model()
 
 
 def manual_model() -> nn.Sequential:
@@ -100,13 +146,21 @@ def manual_model() -> nn.Sequential:
 CLOCK = time.perf_counter
 
 
-def run_engine(model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int) -> float:
-    """One epoch through ``fit`` with streaming on; returns samples/s."""
+class EngineResult:
+    """samples/s of one engine run, the telemetry's share of its time and its bulky bytes per second."""
+
+    def __init__(self, rate: float, telemetry_share: float, bulky_bytes_per_s: float, snapshots: int) -> None:
+        self.rate, self.telemetry_share = rate, telemetry_share
+        self.bulky_bytes_per_s, self.snapshots = bulky_bytes_per_s, snapshots
+
+
+def run_engine(model: nn.Module, spec: Model, x: torch.Tensor, y: torch.Tensor, seed: int) -> EngineResult:
+    """One epoch through ``fit`` with streaming and the run's producers on."""
     info = DatasetInfo(
-        name="mnist", title="MNIST", description="bench", task="classification", kind="image",
-        input_shape=[1, 28, 28], num_classes=10,
+        name=spec.dataset, title=spec.dataset, description="bench", task="classification", kind="image",
+        input_shape=list(spec.input_shape), num_classes=10,
     )  # fmt: skip
-    empty = Split(x[:0], y[:0])
+    empty = Split(x[:0], y[:0])  # no validation split: the telemetry's monitor batch comes from train
     data = DatasetSplits(info=info, train=Split(x, y), val=empty, test=empty)
     config = TrainConfig(
         epochs=1,
@@ -118,22 +172,35 @@ def run_engine(model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int) ->
         validation_split=0.0,
     )
     lines: list[str] = []
+    bulky = 0
 
     def emit(event: Event) -> None:  # what the server does with each event
-        lines.append(json.dumps(event.model_dump(mode="json")))
+        nonlocal bulky
+        line = json.dumps(event.model_dump(mode="json"))
+        lines.append(line)
+        if event.type in BULKY_EVENT_TYPES:
+            bulky += len(line)
 
-    defaults = Settings()
-    emitter = EventEmitter(
-        "bench",
-        emit,
-        step_events_per_s=defaults.step_events_per_s,
-        step_events_per_epoch=defaults.step_events_per_epoch,
-    )
-    started = CLOCK()
-    fit(model, data, config, [emitter], control=RunControl(), device="cpu")
-    elapsed = CLOCK() - started
+    with tempfile.TemporaryDirectory() as home:
+        defaults = Settings(home=Path(home))
+        request = RunRequest.model_validate(
+            {"graph": spec.graph, "dataset": spec.dataset, "training": config.model_dump()}
+        )
+        producers = build_producers(request, defaults, "bench")
+        emitter = EventEmitter(
+            "bench",
+            emit,
+            step_events_per_s=defaults.step_events_per_s,
+            step_events_per_epoch=defaults.step_events_per_epoch,
+            producers=producers,
+        )
+        started = CLOCK()
+        fit(model, data, config, [emitter], control=RunControl(), device="cpu")
+        elapsed = CLOCK() - started
     assert any('"type": "step"' in line for line in lines)
-    return len(x) / elapsed
+    inside = [p for p in producers if isinstance(p, InsideProducer)]
+    spent = sum(p.spent_s for p in inside)
+    return EngineResult(len(data.train) / elapsed, spent / elapsed, bulky / elapsed, sum(p.snapshots for p in inside))
 
 
 def run_manual(model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int) -> float:
@@ -158,46 +225,50 @@ def run_manual(model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=["mnist", "cifar"], default="mnist", help="the seed MNIST MLP or CIFAR CNN")
     parser.add_argument("--reps", type=int, default=9, help="timed runs of each (default 9)")
-    parser.add_argument("--quick", action="store_true", help="3 reps on 20,000 images")
+    parser.add_argument("--quick", action="store_true", help="3 reps on 20,000 images (CIFAR: 4,000)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads for both (default: torch's)")
-    parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--samples", type=int, default=None, help="images per epoch (default 60,000; CIFAR 10,000)")
     parser.add_argument("--cpu-time", action="store_true", help="time by process CPU time (for busy machines)")
     args = parser.parse_args()
     global CLOCK
     if args.cpu_time:
         CLOCK = time.process_time
-    reps, samples = (3, 20_000) if args.quick else (args.reps, args.samples)
+    spec = Model(args.model)
+    full = args.samples or (10_000 if args.model == "cifar" else 60_000)
+    reps, samples = (3, 4_000 if args.model == "cifar" else 20_000) if args.quick else (args.reps, full)
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    x, y, source = load_images(samples)
+    x, y, source = spec.load(samples)
     print(
-        f"data: {source}, {len(x)} samples; batch {BATCH_SIZE}; torch {torch.__version__}, "
+        f"model: {args.model}; data: {source}, {len(x)} samples; batch {BATCH_SIZE}; torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads; timed by {'process CPU time' if args.cpu_time else 'wall time'}"
     )
-    try:
-        make_engine_model = engine_model
-        make_engine_model()
-        model_note = "compiled from graph JSON"
-    except Exception as exc:  # noqa: BLE001 - until the graph compiler exists
-        print(f"(compile_graph unavailable: {exc}; engine trains an equivalent nn.Sequential)")
-        make_engine_model = manual_model
-        model_note = "nn.Sequential (compiler unavailable)"
-
-    run_engine(make_engine_model(), x[:5_000], y[:5_000], seed=0)  # warm-up
-    run_manual(manual_model(), x[:5_000], y[:5_000], seed=0)
-    engine_rates: list[float] = []
+    warm = min(len(x), 2_000 if args.model == "cifar" else 5_000)
+    run_engine(spec.engine_model(), spec, x[:warm], y[:warm], seed=0)  # warm-up
+    run_manual(spec.manual_model(), x[:warm], y[:warm], seed=0)
+    engine_runs: list[EngineResult] = []
     manual_rates: list[float] = []
     for rep in range(reps):
-        engine_rates.append(run_engine(make_engine_model(), x, y, seed=rep))
-        manual_rates.append(run_manual(manual_model(), x, y, seed=rep))
-        print(f"rep {rep + 1}: engine {engine_rates[-1]:9.0f} samples/s   manual {manual_rates[-1]:9.0f} samples/s")
+        engine_runs.append(run_engine(spec.engine_model(), spec, x, y, seed=rep))
+        manual_rates.append(run_manual(spec.manual_model(), x, y, seed=rep))
+        last = engine_runs[-1]
+        print(
+            f"rep {rep + 1}: engine {last.rate:9.0f} samples/s   manual {manual_rates[-1]:9.0f} samples/s   "
+            f"telemetry {last.telemetry_share * 100:.2f} % of the run ({last.snapshots} snapshots), "
+            f"bulky events {last.bulky_bytes_per_s / 1000:.1f} KB/s"
+        )
+    engine_rates = [r.rate for r in engine_runs]
     engine, manual = statistics.median(engine_rates), statistics.median(manual_rates)
     ratio = engine / manual
     pair_ratio = statistics.median(a / b for a, b in zip(engine_rates, manual_rates, strict=True))
-    print(f"engine ({model_note}, streaming on): {engine:.0f} samples/s (median of {reps})")
+    share = statistics.median(r.telemetry_share for r in engine_runs)
+    print(f"engine (compiled from graph JSON, streaming + producers on): {engine:.0f} samples/s (median of {reps})")
     print(f"manual PyTorch loop:                 {manual:.0f} samples/s (median of {reps})")
+    print(f"telemetry's own share of the run: {share * 100:.2f} % (median; budget 5 %)")
+    print(f"bulky events: {statistics.median(r.bulky_bytes_per_s for r in engine_runs) / 1000:.1f} KB/s (median)")
     print(f"median of the per-pair ratios: {pair_ratio:.3f} (less sensitive to a busy machine)")
     print(f"ratio engine/manual: {ratio:.3f}  target ≥ {TARGET}: {'PASS' if ratio >= TARGET else 'MISS'}")
 

@@ -3,8 +3,8 @@
 One *snapshot* is the three events at the same training step, in that order:
 
 * ``activations``: per node, statistics of its output over a fixed monitor batch (up to
-  ``monitor_size`` validation examples, or training examples without a validation split,
-  chosen once with the run's seed; eval mode), a histogram, ``dead_fraction`` for ReLU
+  ``monitor_size`` validation examples, fewer for a big network, or training examples without a
+  validation split, chosen once with the run's seed; eval mode), a histogram, ``dead_fraction`` for ReLU
   nodes (units never positive on the monitor batch), ``saturated_fraction`` for sigmoid/tanh
   nodes; the probe sample's values (vectors, up to 256) or feature maps (8-bit, up to 16
   channels of at most 32×32, pooled if larger); on 2-D sets every hidden node's units over the
@@ -72,6 +72,10 @@ __all__ = [
 ]
 
 HISTOGRAM_BINS = 30
+#: The monitor batch holds at most ``monitor_size`` examples, fewer for a big network: about this many
+#: node output values in all (the CIFAR CNN: ~80 examples), but never fewer than MIN_MONITOR_SAMPLES.
+MONITOR_VALUES = 4_000_000
+MIN_MONITOR_SAMPLES = 16
 MAX_PLANE_UNITS = 16
 _DECIMALS = 4
 #: Bytes an encoded node costs besides its bulky parts (statistics and a histogram), for the event limit.
@@ -207,7 +211,8 @@ class InsideProducer(TelemetryProducer):
         split, self._probe_split_name = (data.val, "val") if len(data.val) > 0 else (data.train, "train")
         self._probe_split = split
         generator = torch.Generator().manual_seed(state.seed or 0)
-        chosen = torch.randperm(len(split), generator=generator)[: self.monitor_size].to(split.x.device)
+        size = min(self.monitor_size, _monitor_samples(model, split))
+        chosen = torch.randperm(len(split), generator=generator)[:size].to(split.x.device)
         self._monitor_x, self._monitor_y = split.x[chosen], split.y[chosen]
         self._task = state.task
         self._loss_fn = build_loss(self.loss, state.task, model.final_activation)  # type: ignore[arg-type]
@@ -477,6 +482,21 @@ class InsideProducer(TelemetryProducer):
             stats.plane_q = quantize(maps)
             room -= cost
         return grid
+
+
+@torch.no_grad()
+def _monitor_samples(model: GraphModule, split: Split) -> int:
+    """How many monitor examples keep one snapshot's pass to about :data:`MONITOR_VALUES` node output values."""
+    if len(split) == 0:
+        return 0
+    was_training = model.training
+    model.eval()
+    try:
+        _, outputs = model.forward_with_outputs(split.x[:1])
+    finally:
+        model.train(was_training)
+    per_sample = sum({id(t): t.numel() for t in outputs.values()}.values())
+    return max(MIN_MONITOR_SAMPLES, MONITOR_VALUES // max(per_sample, 1))
 
 
 def _quantized_bytes(values: int) -> int:
