@@ -8,6 +8,7 @@ from __future__ import annotations
 from layerlab.settings import Settings
 from layerlab.training.boundary import BoundaryProducer
 from layerlab.training.callbacks import TelemetryProducer
+from layerlab.training.diagnostics import DiagnosticsProducer
 from layerlab.training.request import RunRequest
 from layerlab.training.telemetry import telemetry_producers
 from layerlab.training.weights import WeightsProducer
@@ -18,6 +19,7 @@ __all__ = ["build_producers"]
 def build_producers(request: RunRequest, settings: Settings, run_id: str) -> list[TelemetryProducer]:
     """The producers for one run, in the order they report after each hook."""
     producers: list[TelemetryProducer] = [BoundaryProducer(request.training.boundary_resolution)]
+    producers.append(DiagnosticsProducer())
     producers.append(WeightsProducer(settings.home, run_id))
     producers.extend(telemetry_producers(request, settings))
     return producers
