@@ -8,7 +8,7 @@ One *snapshot* is the three events at the same training step, in that order:
   nodes (units never positive on the monitor batch), ``saturated_fraction`` for sigmoid/tanh
   nodes; the probe sample's values (vectors, up to 256) or feature maps (8-bit, up to 16
   channels of at most 32×32, pooled if larger); on 2-D sets every hidden node's units over the
-  decision boundary's plane grid (``plane_q``, up to 16 units).
+  decision boundary's plane (``plane_q``, up to 16 units, at most 30 points a side).
 * ``weights``: per node with parameters, statistics, a histogram and ``update_ratio``
   (‖w_t − w_(t−1)‖ / ‖w_(t−1)‖ for the reported step: the weights are copied one batch before a
   snapshot is taken).
@@ -24,7 +24,7 @@ first or last bin, so the page can stack histograms over time.
 Rates adapt to cost: a snapshot at the first step, then when due by time (``events_per_s``) and
 when the producer's own time stays within ``budget`` of the training time (a snapshot that took
 ``c`` seconds is followed by at least ``c / budget`` seconds of training), and at the start of an
-epoch when the last epoch had none (within the budget too). Nothing is sent at the end of an
+epoch when the last epoch had none (within the budget too, and at most twice the time rate). Nothing is sent at the end of an
 epoch or of the run. An activations event bigger than ``max_event_bytes`` leaves out the probe
 values, feature maps or plane maps of the nodes that do not fit, with a plain-words ``omitted``
 note on each.
@@ -63,6 +63,7 @@ from layerlab.training.request import RunRequest
 
 __all__ = [
     "HISTOGRAM_BINS",
+    "MAX_PLANE_RESOLUTION",
     "MAX_PLANE_UNITS",
     "InsideProducer",
     "activation_kind",
@@ -77,6 +78,8 @@ HISTOGRAM_BINS = 30
 MONITOR_VALUES = 4_000_000
 MIN_MONITOR_SAMPLES = 16
 MAX_PLANE_UNITS = 16
+#: Neuron heatmaps are thumbnails: at most this many points a side (the decision boundary's ranges).
+MAX_PLANE_RESOLUTION = 30
 _DECIMALS = 4
 #: Bytes an encoded node costs besides its bulky parts (statistics and a histogram), for the event limit.
 _NODE_BYTES = 900
@@ -226,7 +229,7 @@ class InsideProducer(TelemetryProducer):
     def on_epoch_start(self, state: TrainState) -> None:
         if self._model is None:
             return
-        if state.epoch > 1 and not self._epoch_had_snapshot and self._previous is None and self._within_budget():
+        if state.epoch > 1 and not self._epoch_had_snapshot and self._previous is None and self._epoch_due():
             started = self._clock()
             self._arm()
             self._spend(started)
@@ -251,10 +254,12 @@ class InsideProducer(TelemetryProducer):
         self._previous = None  # nothing is sent at the end
 
     # --- rates -------------------------------------------------------------------------------
-    def _within_budget(self) -> bool:
+    def _epoch_due(self) -> bool:
+        """An epoch without a snapshot gets one at its start: within the budget, at most twice the time rate."""
         if self._last_end is None:
             return True
-        return self._clock() - self._last_end >= self._last_cost / self.budget
+        since = self._clock() - self._last_end
+        return since >= self.interval_s / 2 and since >= self._last_cost / self.budget
 
     def _due(self, now: float) -> bool:
         if self._last_end is None:
@@ -518,6 +523,6 @@ def telemetry_producers(request: RunRequest, settings: Settings) -> list[Telemet
             events_per_s=settings.telemetry_events_per_s,
             budget=settings.telemetry_budget,
             max_event_bytes=settings.telemetry_max_event_bytes,
-            plane_resolution=request.training.boundary_resolution,
+            plane_resolution=min(request.training.boundary_resolution, MAX_PLANE_RESOLUTION),
         )
     ]

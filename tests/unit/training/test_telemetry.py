@@ -254,6 +254,13 @@ def test_rates_follow_time_and_the_cost_budget_with_a_fake_clock() -> None:
     harness.state.epoch = 3
     harness.producer.on_epoch_start(harness.state)
     assert len(harness.batch(0.01)) == 3
+    harness.state.epoch = 4  # epoch 3 had one: nothing at the start of epoch 4
+    harness.producer.on_epoch_start(harness.state)
+    assert harness.batch(0.01) == []
+    harness.state.epoch = 5  # epoch 4 had none, but only 0.11 s passed: not above twice the time rate
+    harness.clock.now += 0.1
+    harness.producer.on_epoch_start(harness.state)
+    assert harness.batch(0.01) == []
 
 
 def test_an_event_over_the_byte_limit_leaves_out_maps_and_says_why() -> None:
