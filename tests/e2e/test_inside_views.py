@@ -8,6 +8,9 @@ template shows a vanishing-gradient warning on the node it names, with faded edg
 The CIFAR CNN (generated CIFAR-shaped data, one short epoch) shows feature-map thumbnails on its
 convolutions.
 
+The spiral and CIFAR runs use a server of their own (generated CIFAR-shaped data, telemetry
+more often than the default); the deep sigmoid one the shared server at the default rates.
+
 Screenshots go to the test's tmp dir and to /tmp/shots/ (for a person to look at).
 """
 
@@ -38,6 +41,16 @@ def shot(page: Page, tmp_path: Path, name: str, target: Locator | None = None) -
     (target or page).screenshot(path=str(path))
     SHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, SHOTS / name)
+
+
+def shot_panel(page: Page, tmp_path: Path, name: str, node_id: str) -> None:
+    """The whole node panel: a tall window for a moment, so every chart is in sight and drawn."""
+    page.set_viewport_size({"width": 1280, "height": 2600})
+    panel = page.get_by_role("region", name=f"Inside {node_id}")
+    for chart in panel.locator("canvas").all():
+        wait_painted(chart)
+    shot(page, tmp_path, name, panel)
+    page.set_viewport_size({"width": 1280, "height": 720})
 
 
 def painted_pixels(canvas: Locator) -> int:
@@ -81,8 +94,8 @@ def wait_until_completed(page: Page, timeout: float = 90_000) -> None:
     expect(page.get_by_role("region", name="Test results")).to_be_visible(timeout=timeout)
 
 
-def test_spiral_nodes_edges_panel_and_scrubber(page: Page, server_url: str, tmp_path: Path) -> None:
-    load_template(page, server_url, "Spiral")
+def test_spiral_nodes_edges_panel_and_scrubber(page: Page, inside_server: ServerProcess, tmp_path: Path) -> None:
+    load_template(page, inside_server.base_url, "Spiral")
     page.get_by_label("Epochs").fill(SPIRAL_EPOCHS)
     page.get_by_role("button", name="Train", exact=True).click()
 
@@ -128,13 +141,14 @@ def test_spiral_nodes_edges_panel_and_scrubber(page: Page, server_url: str, tmp_
         expect(section.locator(".node-view-description")).not_to_be_empty()
         chart = section.get_by_role("img", name=re.compile(f"^{re.escape(label)}"))
         wait_painted(chart)
-    shot(page, tmp_path, "inside-spiral-panel.png", page.locator(".app-side"))
+    shot_panel(page, tmp_path, "inside-spiral-panel.png", "dense_1")
 
     # The scrubber takes every inside view back to an earlier step; Live brings it back.
     live_step = int(card.get_attribute("data-step") or "0")
     scrubber = page.get_by_role("group", name="Time scrubber")
     slider = scrubber.get_by_role("slider")
     expect(slider).to_be_visible()
+    assert int(slider.get_attribute("max") or "0") >= 4  # several recorded snapshots to move over
     slider.fill("0")
     first_step = slider.get_attribute("data-step")
     assert first_step is not None and int(first_step) < live_step
@@ -189,20 +203,29 @@ def write_fake_cifar(folder: Path, records: int) -> None:
         (folder / f"{name}.bin").write_bytes(data.tobytes())
 
 
-@pytest.fixture
-def cifar_server(tmp_path: Path) -> Iterator[ServerProcess]:
+@pytest.fixture(scope="module")
+def inside_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server of these tests' own: generated CIFAR-shaped data, and telemetry often enough that
+    a run of a few seconds records a dozen snapshots to scrub through (the default rate and
+    budget record few on a run this short, fewer still when the machine is busy)."""
     if not (DIST / "index.html").is_file():
         pytest.skip("the page is not built (run `make e2e`, which builds it)")
-    write_fake_cifar(tmp_path / "data" / "cifar-10", 320)
-    env = {"LAYERLAB_STATIC_DIR": str(DIST), "LAYERLAB_DATA_DIR": str(tmp_path / "data")}
-    with ServerProcess(tmp_path / "home", env=env) as server:
+    root = tmp_path_factory.mktemp("inside")
+    write_fake_cifar(root / "data" / "cifar-10", 320)
+    env = {
+        "LAYERLAB_STATIC_DIR": str(DIST),
+        "LAYERLAB_DATA_DIR": str(root / "data"),
+        "LAYERLAB_TELEMETRY_EVENTS_PER_S": "20",
+        "LAYERLAB_TELEMETRY_BUDGET": "0.5",
+    }
+    with ServerProcess(root / "home", env=env) as server:
         yield server
 
 
 def test_cifar_cnn_shows_feature_maps_on_its_convolutions(
-    page: Page, cifar_server: ServerProcess, tmp_path: Path
+    page: Page, inside_server: ServerProcess, tmp_path: Path
 ) -> None:
-    load_template(page, cifar_server.base_url, "CIFAR")
+    load_template(page, inside_server.base_url, "CIFAR")
     page.get_by_label("Epochs").fill("1")
     page.get_by_role("button", name="Train", exact=True).click()
 
@@ -219,4 +242,4 @@ def test_cifar_cnn_shows_feature_maps_on_its_convolutions(
     maps = probe.get_by_role("img", name="Feature maps of conv_1")
     wait_painted(maps, 100)
     shot(page, tmp_path, "inside-cifar-canvas.png")
-    shot(page, tmp_path, "inside-cifar-panel.png", page.locator(".app-side"))
+    shot_panel(page, tmp_path, "inside-cifar-panel.png", "conv_1")

@@ -57,8 +57,8 @@ interface CardProps {
   probe: ProbeSnap | undefined
 }
 
-function tileLayout(count: number, width: number, maxTile: number, gap: number): { columns: number; tile: number } {
-  const columns = Math.max(1, Math.min(count, 8))
+function tileLayout(count: number, perRow: number, width: number, maxTile: number, gap: number): { columns: number; tile: number } {
+  const columns = Math.max(1, Math.min(count, perRow))
   const tile = Math.max(6, Math.min(maxTile, Math.floor((width - (columns - 1) * gap) / columns)))
   return { columns, tile }
 }
@@ -72,7 +72,7 @@ function Tiles({ runId, nodeId, probe }: { runId: string; nodeId: string; probe:
   const limit = isPlane ? 32 : 8
   const shown = Math.min(count, limit)
   const gap = isPlane ? 2 : 3
-  const { columns, tile } = tileLayout(shown, CARD_WIDTH, isPlane ? 30 : 40, gap)
+  const { columns, tile } = tileLayout(shown, isPlane ? 8 : 4, CARD_WIDTH, isPlane ? 30 : 40, gap)
   const rows = Math.ceil(shown / columns)
   const height = rows * tile + (rows - 1) * gap
   const label = isPlane
