@@ -32,9 +32,10 @@ note on each.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -71,6 +72,8 @@ __all__ = [
     "histogram",
     "telemetry_producers",
 ]
+
+logger = logging.getLogger(__name__)
 
 HISTOGRAM_BINS = 30
 #: The monitor batch holds at most ``monitor_size`` examples, fewer for a big network: about this many
@@ -240,7 +243,12 @@ class InsideProducer(TelemetryProducer):
             return
         started = self._clock()
         if self._previous is not None:
-            self._snapshot(state)
+            try:
+                self._snapshot(state)
+            except Exception:  # the run goes on without its telemetry (never fails because of it)
+                logger.exception("telemetry snapshot failed at step %d; no more snapshots for this run", state.step)
+                self._model = None
+                return
             self._previous = None
             self._epoch_had_snapshot = True
             self.snapshots += 1
@@ -344,13 +352,14 @@ class InsideProducer(TelemetryProducer):
         assert x is not None and y is not None and loss_fn is not None
         was_training = model.training
         model.eval()
+        tensors: list[torch.Tensor] = []
+        index: dict[str, int] = {}
+        grads: Sequence[torch.Tensor | None] = ()
         try:
             with torch.enable_grad():
-                x_in = x.detach().float().requires_grad_(True) if x.is_floating_point() else x
+                x_in = x.detach().requires_grad_(True) if x.is_floating_point() else x
                 output, outputs = model.forward_with_outputs(x_in)
                 loss = loss_fn(output, y)
-                tensors: list[torch.Tensor] = []
-                index: dict[str, int] = {}
                 for node_id, value in outputs.items():
                     if not value.requires_grad:
                         continue
@@ -361,7 +370,11 @@ class InsideProducer(TelemetryProducer):
                     else:
                         index[node_id] = len(tensors)
                         tensors.append(value)
-                grads = torch.autograd.grad(loss, tensors, allow_unused=True) if tensors else ()
+                try:
+                    grads = torch.autograd.grad(loss, tensors, allow_unused=True) if tensors else ()
+                except RuntimeError:  # e.g. cuDNN's recurrent layers differentiate in training mode only
+                    logger.debug("telemetry: no output gradients for this model", exc_info=True)
+                    index = {}
         finally:
             model.train(was_training)
         rms_values = [

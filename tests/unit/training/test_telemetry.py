@@ -345,3 +345,13 @@ def test_a_probe_index_past_the_validation_split_is_an_issue_naming_the_field(se
     issue = next(i for i in issues if i.field == "training.probe_index")
     assert issue.code == "probe_index_out_of_range" and "0 to 44" in issue.message
     assert not [i for i in request_issues(_spiral_request(probe_index=44), settings) if i.field]
+
+
+def test_a_failing_snapshot_ends_the_telemetry_not_the_run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: InsideProducer, model: GraphModule) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(InsideProducer, "_monitor", broken)
+    events: list[Event] = []
+    assert run_job(_spiral_request(), run_id="r", emit=events.append, settings=settings) == "completed"
+    assert not [e for e in events if e.type in INSIDE]
