@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,29 @@ def test_the_probe_sample_changes_while_running_and_is_checked_against_the_valid
         http.post(f"/api/runs/{run_id}/stop")
     wait_for(run_id, {"stopped"})
     assert http.post(f"/api/runs/{run_id}/probe", json={"index": 1}).status_code == 409
+
+
+def test_a_later_activations_event_follows_the_new_probe_sample(http: httpx.Client, wait_for: WaitFor) -> None:
+    run_id = http.post("/api/runs", json=run_body(**LONG)).json()["id"]
+    try:
+        wait_for(run_id, {"running"})
+        deadline = time.monotonic() + 60
+        events: list[dict[str, Any]] = []
+        while not any(e["type"] == "activations" for e in events) and time.monotonic() < deadline:
+            events = http.get(f"/api/runs/{run_id}/events").json()
+            time.sleep(0.1)
+        assert {e["probe"]["index"] for e in events if e["type"] == "activations"} == {0}
+        after = http.get(f"/api/runs/{run_id}").json()["last_seq"]
+        assert http.post(f"/api/runs/{run_id}/probe", json={"index": 123}).status_code == 202
+        probes: list[int] = []
+        while 123 not in probes and time.monotonic() < deadline:
+            later = http.get(f"/api/runs/{run_id}/events", params={"after": after}).json()
+            probes = [e["probe"]["index"] for e in later if e["type"] == "activations"]
+            time.sleep(0.1)
+        assert 123 in probes and probes[probes.index(123) :] == [123] * len(probes[probes.index(123) :])
+    finally:
+        http.post(f"/api/runs/{run_id}/stop")
+    wait_for(run_id, {"stopped"})
 
 
 def test_deleting_a_run_deletes_its_weights(server: ServerProcess, http: httpx.Client, wait_for: WaitFor) -> None:

@@ -241,6 +241,7 @@ def fit(
         labels=labels,
         lr=config.learning_rate,
         seed=seed,
+        probe_index=config.probe_index,
         model=model,
         data=DatasetSplits(info=data.info, train=train, val=val, test=test),
     )

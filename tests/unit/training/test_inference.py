@@ -226,3 +226,14 @@ def test_the_engine_takes_a_new_probe_index_between_batches(classification: Data
 
     fit(tiny_net(4, 3), classification, TrainConfig(epochs=1, batch_size=16, seed=0), [Record()], control=control)
     assert seen[:2] == [0, 0] and set(seen[2:]) == {5} and len(seen) > 3
+
+
+def test_the_probe_starts_at_training_probe_index(classification: DatasetSplits, tiny_net: Any) -> None:
+    seen: list[int] = []
+
+    class Record(Callback):
+        def on_batch_end(self, state: TrainState) -> None:
+            seen.append(state.probe_index)
+
+    fit(tiny_net(4, 3), classification, TrainConfig(epochs=1, batch_size=32, seed=0, probe_index=7), [Record()])
+    assert seen and set(seen) == {7}
