@@ -13,9 +13,10 @@ import { ApiError } from '../api/http'
 import { runsApi, type RunControl, type RunRequest, type RunSummary } from '../api/runsApi'
 import type { DatasetRef, GraphSpec, TrainConfig } from '../api/types'
 import { initialRunView, reduceEvents, type RunView } from '../training/reduceEvents'
+import { schemaDefaults } from '../training/trainForm'
 import { dropViewStates, feedViews } from '../views/registry'
 
-/** The training form's fields (TrainConfig's defaults from backend/layerlab/training/config.py). */
+/** The training form's first fields (the rest of TrainConfig lives in `trainingExtra`). */
 export interface TrainingForm {
   epochs: number
   batch_size: number
@@ -27,16 +28,8 @@ export interface TrainingForm {
   seed: number | null
 }
 
-export const DEFAULT_TRAINING: TrainingForm = {
-  epochs: 10,
-  batch_size: 32,
-  optimizer: 'adam',
-  learning_rate: 1e-3,
-  loss: 'auto',
-  l1: 0,
-  l2: 0,
-  seed: 0,
-}
+/** Their defaults, as TrainConfig's published schema says (training/trainForm.ts). */
+export const DEFAULT_TRAINING = schemaDefaults(['epochs', 'batch_size', 'optimizer', 'learning_rate', 'loss', 'l1', 'l2', 'seed']) as unknown as TrainingForm
 
 /** A request the server refused, in plain words. */
 export interface SubmitError {

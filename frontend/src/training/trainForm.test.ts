@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { components } from '../../openapi.json'
 import { checkValue } from '../graph/paramFields'
+import { DEFAULT_TRAINING } from '../store/runStore'
 import { applyChange, crossFieldProblems, formProblems, isApplicable, labelOf, TRAIN_CONFIG_SCHEMA, trainConfigSchema, trainFields } from './trainForm'
 
 const fields = trainFields()
@@ -63,6 +64,13 @@ describe('trainFields (TrainConfig schema → fields)', () => {
   it('resolves OpenAPI component refs', () => {
     expect(JSON.stringify(TRAIN_CONFIG_SCHEMA.properties)).not.toContain('#/components/schemas/')
     expect(TRAIN_CONFIG_SCHEMA.$defs?.EarlyStoppingConfig).toBeDefined()
+  })
+})
+
+describe('defaults', () => {
+  it("are the schema's, for the run store's first fields too", () => {
+    expect(DEFAULT_TRAINING).toEqual({ epochs: 10, batch_size: 32, optimizer: 'adam', learning_rate: 0.001, loss: 'auto', l1: 0, l2: 0, seed: 0 })
+    for (const [name, value] of Object.entries(DEFAULT_TRAINING)) expect(field(name).default).toEqual(value)
   })
 })
 

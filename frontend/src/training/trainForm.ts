@@ -75,6 +75,11 @@ export function trainConfigSchema(schemas: Record<string, unknown>): JsonSchema 
 /** TrainConfig's schema as this page was built with. */
 export const TRAIN_CONFIG_SCHEMA: JsonSchema = trainConfigSchema(components.schemas as Record<string, unknown>)
 
+/** The schema's default of each of `names` (what the server uses when the key is left out). */
+export function schemaDefaults(names: readonly string[], schema: JsonSchema = TRAIN_CONFIG_SCHEMA): Record<string, unknown> {
+  return Object.fromEntries(names.map((name) => [name, schema.properties?.[name]?.default]))
+}
+
 /** `Batch Size` → `Batch size`, `Lr Schedule` → `Learning rate schedule` (acronyms such as L1 kept). */
 export function labelOf(name: string, title: string | undefined): string {
   const words = (title ?? name.replaceAll('_', ' ')).split(/\s+/).filter(Boolean)
