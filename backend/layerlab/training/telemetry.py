@@ -22,8 +22,9 @@ its range, symmetric around 0 when the values have both signs); values outside f
 first or last bin, so the page can stack histograms over time.
 
 Rates adapt to cost: a snapshot at the first step, then when due by time (``events_per_s``) and
-when the producer's own time stays within ``budget`` of the training time (a snapshot that took
-``c`` seconds is followed by at least ``c / budget`` seconds of training), and at the start of an
+when the producer's own time stays within ``budget`` of the training time (one more snapshot as
+costly as the last must keep all of the producer's time, the first included, at most ``budget``
+of the training time so far), and at the start of an
 epoch when the last epoch had none (within the budget too, and at most twice the time rate). Nothing is sent at the end of an
 epoch or of the run. An activations event bigger than ``max_event_bytes`` leaves out the probe
 values, feature maps or plane maps of the nodes that do not fit, with a plain-words ``omitted``
@@ -193,6 +194,7 @@ class InsideProducer(TelemetryProducer):
         self._previous: dict[str, list[torch.Tensor]] | None = None  # weights before the step to report
         self._last_end: float | None = None
         self._last_cost = 0.0
+        self._started = 0.0
         self._epoch_had_snapshot = False
         self._loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
         self._task = "classification"
@@ -205,6 +207,7 @@ class InsideProducer(TelemetryProducer):
         if not isinstance(model, GraphModule) or data is None:
             return
         started = self._clock()
+        self._started = started
         self._model = model
         modules = model.node_modules
         self._nodes = [
@@ -262,18 +265,22 @@ class InsideProducer(TelemetryProducer):
         self._previous = None  # nothing is sent at the end
 
     # --- rates -------------------------------------------------------------------------------
+    def _affordable(self, now: float) -> bool:
+        """Whether one more snapshot like the last keeps all of them within ``budget`` of the training time."""
+        training = now - self._started - self.spent_s
+        return training * self.budget >= self.spent_s + self._last_cost
+
     def _epoch_due(self) -> bool:
         """An epoch without a snapshot gets one at its start: within the budget, at most twice the time rate."""
         if self._last_end is None:
             return True
-        since = self._clock() - self._last_end
-        return since >= self.interval_s / 2 and since >= self._last_cost / self.budget
+        now = self._clock()
+        return now - self._last_end >= self.interval_s / 2 and self._affordable(now)
 
     def _due(self, now: float) -> bool:
         if self._last_end is None:
             return True
-        since = now - self._last_end
-        return since >= self.interval_s and since >= self._last_cost / self.budget
+        return now - self._last_end >= self.interval_s and self._affordable(now)
 
     def _spend(self, started: float) -> float:
         cost = self._clock() - started

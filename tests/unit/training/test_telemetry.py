@@ -231,7 +231,8 @@ def test_rates_follow_time_and_the_cost_budget_with_a_fake_clock() -> None:
     assert [e.type for e in harness.batch(0.01)] == list(INSIDE)
     assert harness.events[-1].step == 4  # type: ignore[union-attr]
 
-    # a snapshot that costs 1 s (fake) needs 1 / 0.05 = 20 s of training before the next
+    # after a snapshot that costs 1 s (fake), the next (as costly) waits until 2 s are within 5 %
+    # of the training time: 40 s of training
     original = harness.producer._snapshot
 
     def slow(state: TrainState) -> None:
@@ -241,8 +242,8 @@ def test_rates_follow_time_and_the_cost_budget_with_a_fake_clock() -> None:
     harness.producer._snapshot = slow  # type: ignore[method-assign]
     harness.batch(1.0)  # arms
     assert len(harness.batch(0.01)) == 3
-    assert harness.batch(5.0) == [] and harness.batch(5.0) == []  # due by time, not by budget
-    harness.batch(10.5)  # 20.5 s since: arms
+    assert harness.batch(5.0) == [] and harness.batch(20.0) == []  # due by time, not by budget
+    harness.batch(15.0)  # 40.6 s of training (42.6 - 2 s of telemetry): arms
     assert len(harness.batch(0.01)) == 3
     assert harness.producer.snapshots == 4
 
