@@ -60,7 +60,19 @@ EPOCHS = {"spiral_mlp": 60, "cifar10_cnn": 2}
 PAGE_PROBE = """
 (() => {
   const t = () => (performance.timeOrigin + performance.now()) / 1000;
-  window.__bench = { frames: [], marks: [] };
+  window.__bench = { frames: [], marks: [], received: [] };
+  // When each event reached the page (its seq), to tell delivery from drawing.
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (m) => {
+        const now = t();
+        const text = typeof m.data === 'string' ? m.data : '';
+        for (const match of text.matchAll(/"seq":(\d+)/g)) window.__bench.received.push([Number(match[1]), now]);
+      });
+    }
+  };
   const frame = () => { window.__bench.frames.push(t()); requestAnimationFrame(frame); };
   requestAnimationFrame(frame);
   const watch = () => {
@@ -94,6 +106,10 @@ class Result:
     fps: float | None = None
     longest_frame_ms: float | None = None
     draws: Counter[str] = field(default_factory=Counter)
+    #: Per view: the draws' durations, ms.
+    draw_ms: dict[str, list[float]] = field(default_factory=dict)
+    #: Event time → arrival at the page (websocket message), seconds: p50 and max.
+    delivery: tuple[float, float] | None = None
     profile: list[tuple[str, float]] = field(default_factory=list)
 
 
@@ -232,11 +248,17 @@ def top_functions(profile: dict[str, Any], count: int = 12) -> list[tuple[str, f
     return self_ms.most_common(count)
 
 
-def watched(server: ServerProcess, browser: Browser, template: str, profile: bool) -> Result:
-    """Load the template in the page, train it there, and watch it to the end."""
+def watched(server: ServerProcess, browser: Browser, template: str, profile: bool, layout: str) -> Result:
+    """Load the template in the page, train it there, and watch it to the end.
+
+    ``layout``: ``strip`` (the page as it opens: at 1280 px the chart strip shows loss and
+    accuracy) or ``expanded`` (the dashboard over the whole page: every view in sight).
+    """
     context = browser.new_context(viewport=VIEWPORT)
     page: Page = context.new_page()
     page.add_init_script(PAGE_PROBE)
+    expanded = "1" if layout == "expanded" else "0"
+    page.add_init_script(f"window.localStorage.setItem('layerlab.dashboardExpanded', '{expanded}')")
     page.goto(server.url("/"))
     train = page.get_by_role("button", name="Train", exact=True)
     train.wait_for(timeout=30_000)
@@ -273,9 +295,16 @@ def watched(server: ServerProcess, browser: Browser, template: str, profile: boo
     result.fps = (len(frames) - 1) / (frames[-1] - frames[0]) if len(frames) > 2 else 0.0
     result.longest_frame_ms = max(gaps) * 1000 if gaps else None
     result.staleness = attribute_staleness(events, bench["marks"])
+    times = {e["seq"]: e["time"] for e in events}
+    lags = [at - times[seq] for seq, at in bench["received"] if seq in times]
+    if lags:
+        result.delivery = (statistics.median(lags), max(lags))
     if debug is not None:
         result.hook_staleness = hook_staleness(events, debug, run_id)
         result.draws = Counter(d["view"] for d in debug if d["runId"] == run_id)
+        for d in debug:
+            if d["runId"] == run_id:
+                result.draw_ms.setdefault(d["view"], []).append(d["ms"])
     if prof:
         result.profile = top_functions(prof)
     return result
@@ -293,6 +322,7 @@ def main() -> None:
     parser.add_argument("--dist", type=Path, default=DIST, help=f"the built page (default {DIST})")
     parser.add_argument("--templates", nargs="+", default=["spiral_mlp", "cifar10_cnn"], choices=sorted(EPOCHS))
     parser.add_argument("--reps", type=int, default=1, help="runs of each kind per template")
+    parser.add_argument("--layouts", nargs="+", default=["strip", "expanded"], choices=["strip", "expanded"])
     parser.add_argument("--profile", action="store_true", help="print the page's busiest functions while watched")
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = parser.parse_args()
@@ -313,39 +343,47 @@ def main() -> None:
             print(f"page: {dist}")
             for template in args.templates:
                 plain = [unwatched(server, template) for _ in range(args.reps)]
-                seen = [watched(server, browser, template, args.profile) for _ in range(args.reps)]
                 base = statistics.median(r.duration_s for r in plain)
-                ratio = statistics.median(r.duration_s for r in seen) / base
-                stale = [max(v) for r in seen for v in (r.hook_staleness or r.staleness).values()]
-                worst = max(stale) if stale else float("nan")
-                fps = min(r.fps or 0.0 for r in seen)
                 print(f"\n{template} ({EPOCHS[template]} epochs, {plain[0].steps} steps)")
                 print(f"  unwatched: {', '.join(f'{r.duration_s:.2f}' for r in plain)} s")
-                print(
-                    f"  watched:   {', '.join(f'{r.duration_s:.2f}' for r in seen)} s  → ratio {ratio:.2f} (target ≤ {TARGET_RATIO})"
-                )
-                for r in seen:
-                    print(f"  staleness (chart attributes): {_stale_line(r.staleness)}")
-                    if r.hook_staleness:
-                        print(f"  staleness (draw hook):        {_stale_line(r.hook_staleness)}")
-                        print(f"  draws: {dict(r.draws)}")
+                summary[template] = {"unwatched_s": [r.duration_s for r in plain]}
+                for layout in args.layouts:
+                    seen = [watched(server, browser, template, args.profile, layout) for _ in range(args.reps)]
+                    ratio = statistics.median(r.duration_s for r in seen) / base
+                    stale = [max(v) for r in seen for v in (r.hook_staleness or r.staleness).values()]
+                    worst = max(stale) if stale else float("nan")
+                    fps = min(r.fps or 0.0 for r in seen)
+                    durations = ", ".join(f"{r.duration_s:.2f}" for r in seen)
+                    print(f"  watched ({layout}): {durations} s  → ratio {ratio:.2f} (target ≤ {TARGET_RATIO})")
+                    for r in seen:
+                        print(f"    staleness (chart attributes): {_stale_line(r.staleness)}")
+                        if r.delivery:
+                            print(f"    delivery to the page: p50 {r.delivery[0]:.3f} max {r.delivery[1]:.3f} s")
+                        if r.hook_staleness:
+                            print(f"    staleness (draw hook):        {_stale_line(r.hook_staleness)}")
+                            ms = ", ".join(
+                                f"{v} {' '.join(f'{x:.0f}' for x in t)}" for v, t in sorted(r.draw_ms.items())
+                            )
+                            print(f"    draws (ms each): {ms}")
+                        print(
+                            f"    frame rate {r.fps:.1f} fps, longest frame {r.longest_frame_ms or 0:.0f} ms"
+                            f" (target ≥ {TARGET_FPS} fps)"
+                        )
+                        for name, ms in r.profile:
+                            print(f"      {ms:8.1f} ms  {name}")
+                    good = ratio <= TARGET_RATIO and worst <= TARGET_STALENESS_S and fps >= TARGET_FPS
+                    ok &= good
                     print(
-                        f"  frame rate {r.fps:.1f} fps, longest frame {r.longest_frame_ms or 0:.0f} ms (target ≥ {TARGET_FPS} fps)"
+                        f"    worst staleness {worst:.3f} s (target ≤ {TARGET_STALENESS_S}) → {'ok' if good else 'MISSED'}"
                     )
-                    for name, ms in r.profile:
-                        print(f"    {ms:8.1f} ms  {name}")
-                good = ratio <= TARGET_RATIO and worst <= TARGET_STALENESS_S and fps >= TARGET_FPS
-                ok &= good
-                print(f"  worst staleness {worst:.3f} s (target ≤ {TARGET_STALENESS_S}) → {'ok' if good else 'MISSED'}")
-                summary[template] = {
-                    "unwatched_s": [r.duration_s for r in plain],
-                    "watched_s": [r.duration_s for r in seen],
-                    "ratio": ratio,
-                    "worst_staleness_s": worst,
-                    "fps": [r.fps for r in seen],
-                    "longest_frame_ms": [r.longest_frame_ms for r in seen],
-                    "draws": [dict(r.draws) for r in seen],
-                }
+                    summary[template][layout] = {
+                        "watched_s": [r.duration_s for r in seen],
+                        "ratio": ratio,
+                        "worst_staleness_s": worst,
+                        "fps": [r.fps for r in seen],
+                        "longest_frame_ms": [r.longest_frame_ms for r in seen],
+                        "draws": [dict(r.draws) for r in seen],
+                    }
             browser.close()
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))

@@ -17,7 +17,7 @@ import { useRunStore } from '../store/runStore'
 import { viewsFor } from '../views'
 import { ViewSlot } from '../views/ViewSlot'
 import { CompareRuns } from './CompareRuns'
-import { preloadPlotly } from './plotly'
+import { loadPlotly, preloadPlotly } from './plotly'
 import { Progress } from './Progress'
 import type { RunView } from './reduceEvents'
 import { RunControls } from './RunControls'
@@ -98,6 +98,10 @@ export function Dashboard() {
   }, [expanded])
 
   useEffect(() => preloadPlotly(), [])
+  // A run is open: fetch the heatmap (confusion matrix, boundary) now, not with their first draw.
+  useEffect(() => {
+    if (selectedRunId) void loadPlotly(['heatmap']).catch(() => undefined)
+  }, [selectedRunId])
 
   const datasetName = summary?.dataset ?? (selectedRunId ? null : editorDataset)
   const datasetKind = datasets.find((d) => d.name === datasetName)?.kind ?? null
