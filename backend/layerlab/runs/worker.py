@@ -35,6 +35,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from layerlab.runs.protocol import HEARTBEAT, READY, encode_done, encode_event
+from layerlab.runs.threads import threads_for
 from layerlab.settings import Settings
 from layerlab.training.control import RunControl
 from layerlab.training.events import TERMINAL_STATES, Event, StatusEvent
@@ -219,6 +220,7 @@ def worker_main(
 
     if num_threads:
         torch.set_num_threads(num_threads)
+    pool_threads = torch.get_num_threads()
     job = load_job(job_target)
     _warm_up(job, settings)
     jobs: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -231,6 +233,8 @@ def worker_main(
         emit.finished = False
         try:
             request = RunRequest.model_validate_json(message["request"])
+            # A tiny model trains faster on one thread than on contended two (runs/threads.py).
+            torch.set_num_threads(threads_for(request, settings, pool_threads))
             job(
                 request,
                 run_id=run_id,
