@@ -78,8 +78,8 @@ logger = logging.getLogger(__name__)
 
 HISTOGRAM_BINS = 30
 #: The monitor batch holds at most ``monitor_size`` examples, fewer for a big network: about this many
-#: node output values in all (the CIFAR CNN: ~80 examples), but never fewer than MIN_MONITOR_SAMPLES.
-MONITOR_VALUES = 4_000_000
+#: node output values in all (the CIFAR CNN: ~40 examples), but never fewer than MIN_MONITOR_SAMPLES.
+MONITOR_VALUES = 2_000_000
 MIN_MONITOR_SAMPLES = 16
 MAX_PLANE_UNITS = 16
 #: Neuron heatmaps are thumbnails: at most this many points a side (the decision boundary's ranges).
