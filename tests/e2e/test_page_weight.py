@@ -72,6 +72,7 @@ def test_first_load_is_light_and_a_repeat_visit_downloads_no_script(
         expect(train).to_be_enabled(timeout=15_000)
         train.click()
         boundary = again.get_by_role("img", name="Decision boundary")
+        boundary.scroll_into_view_if_needed()  # a chart out of sight does not draw
         expect(boundary.locator(".heatmaplayer image")).to_have_count(1, timeout=60_000)
         heatmap = [s for s in repeat.of_kind("Script") if "/plotly-heatmap-" in s.path]
         assert len(heatmap) == 1 and heatmap[0].encoding == "br", _table(repeat)
