@@ -15,6 +15,8 @@ import './signals'
 import './nodeLive'
 import './nodeDiagnostics'
 import './scrubber'
+import './gallery'
+import './ask'
 
 export { registerView, useViewState, useViewVersion, viewsFor } from './registry'
 export type { ViewModule, ViewPlace, ViewProps } from './registry'
