@@ -18,7 +18,7 @@ It measures what it needs itself, cheaply: a few gradient/update samples per epo
 next step's; the checks use each node's last few samples), and after each epoch a forward
 pass in eval mode over a fixed monitor batch (up to ``monitor_size`` validation examples,
 the training split when there is none, chosen once with the run's seed). That sampled work
-is skipped while it has cost more than ``budget`` (2 %) of the training time so far, so a
+is skipped while it has cost more than ``budget`` (1.5 %) of the training time so far, so a
 tiny network's run is not slowed by its own diagnosis (``budget=None``: every sample). The
 loss checks read only the epoch history. It reads nothing from other producers. A model
 that is not a :class:`~layerlab.graph.compile.GraphModule` (no node ids to name) gets no
@@ -41,6 +41,7 @@ from layerlab.errors import NonFiniteLossError
 from layerlab.graph.compile import GraphModule
 from layerlab.training.callbacks import TelemetryProducer, TrainState
 from layerlab.training.events import DiagnosticEvent
+from layerlab.training.telemetry import activation_kind
 
 __all__ = ["DiagnosticsProducer"]
 
@@ -99,18 +100,6 @@ class _Node:
     update_ratios: deque[float] = field(default_factory=lambda: deque(maxlen=_RECENT))
 
 
-def _activation_of(module: nn.Module) -> str | None:
-    """``relu``, ``sigmoid`` or ``tanh`` for a node whose output is that activation's, else ``None``."""
-    if isinstance(module, nn.ReLU):
-        return _RELU
-    if isinstance(module, nn.Sigmoid):
-        return _SIGMOID
-    if isinstance(module, nn.Tanh):
-        return _TANH
-    name = getattr(module, "activation", None)  # Dense, Conv2D … with an activation param
-    return name if name in (_RELU, _SIGMOID, _TANH) else None
-
-
 def _norm(tensors: Iterable[torch.Tensor]) -> torch.Tensor:
     """The L2 norm of several tensors taken together, as a 0-d tensor (no device read)."""
     norm: torch.Tensor = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t.float()) for t in tensors]))
@@ -146,7 +135,7 @@ class DiagnosticsProducer(TelemetryProducer):
         *,
         samples_per_epoch: int = 8,
         monitor_size: int = 256,
-        budget: float | None = 0.02,
+        budget: float | None = 0.015,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.samples_per_epoch = max(1, samples_per_epoch)
@@ -188,7 +177,7 @@ class DiagnosticsProducer(TelemetryProducer):
             if module is None:
                 continue
             params = [p for p in module.parameters() if p.requires_grad]
-            node = _Node(node_id, module, _activation_of(module), params, sum(p.numel() for p in params))
+            node = _Node(node_id, module, activation_kind(module), params, sum(p.numel() for p in params))
             self._nodes.append(node)
         split = state.data.val if len(state.data.val) > 0 else state.data.train
         if len(split) > 0:
