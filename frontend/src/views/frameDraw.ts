@@ -107,6 +107,26 @@ function nextFrame(callback: () => void): () => void {
 }
 
 /**
+ * One budget for every view's drawing in a frame: once the draws of a frame have taken
+ * `FRAME_BUDGET_MS`, further draws wait for a coming frame (a view put off `MAX_DEFERRALS` times
+ * in a row draws regardless, so none starves). Several charts falling due together — an epoch
+ * event updates four of them — then spread over a few frames instead of making one long frame,
+ * and the page's drawing leaves the CPU to the run it shows.
+ */
+export const FRAME_BUDGET_MS = 8
+const MAX_DEFERRALS = 4
+const frame = { mark: -Infinity, spentMs: 0 }
+
+function frameBudgetLeft(now: number): boolean {
+  if (now - frame.mark > 10) {
+    // the draws of one animation frame run back to back; a gap this long is a new frame
+    frame.mark = now
+    frame.spentMs = 0
+  }
+  return frame.spentMs < FRAME_BUDGET_MS
+}
+
+/**
  * A scheduler for one view's draws: `request()` asks for a draw; the draw runs in a coming
  * animation frame, at least `minIntervalMs` after the previous one finished, only when `canDraw()`
  * (in sight), and never while the previous (possibly async) draw is still running. `draw` is
@@ -129,6 +149,7 @@ export class DrawScheduler {
   private timer: ReturnType<typeof setTimeout> | null = null
   private last = -Infinity
   private disposed = false
+  private deferrals = 0
 
   constructor(options: DrawSchedulerOptions) {
     this.options = options
@@ -170,6 +191,12 @@ export class DrawScheduler {
     if (this.disposed || !this.due) return
     // Out of sight: stays due, drawn when it comes into sight (`shown`).
     if (!this.options.canDraw()) return
+    if (!frameBudgetLeft(performance.now()) && this.deferrals < MAX_DEFERRALS) {
+      this.deferrals += 1
+      this.schedule()
+      return
+    }
+    this.deferrals = 0
     this.due = false
     this.running = true
     const start = performance.now()
@@ -181,6 +208,8 @@ export class DrawScheduler {
     } finally {
       this.running = false
       const end = performance.now()
+      frame.spentMs += end - start
+      frame.mark = end
       this.last = end
       if (drew !== false) recordDraw(this.options.name, this.options.runId(), start, end)
       if (this.due) this.schedule()
