@@ -65,9 +65,9 @@ from layerlab.training.request import RunRequest
 
 __all__ = [
     "HISTOGRAM_BINS",
+    "InsideProducer",
     "MAX_PLANE_RESOLUTION",
     "MAX_PLANE_UNITS",
-    "InsideProducer",
     "activation_kind",
     "fixed_edges",
     "histogram",
