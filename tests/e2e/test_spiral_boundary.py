@@ -53,6 +53,7 @@ def test_spiral_template_trains_and_draws_its_decision_boundary(
     # Scrolled back into sight, the curves draw the newest state.
     page.get_by_role("img", name="Loss chart").scroll_into_view_if_needed()
     expect(page.get_by_role("img", name="Loss chart")).to_have_attribute("data-points", re.compile(r"^[1-9]\d*$"))
+    page.get_by_role("img", name="Accuracy chart").scroll_into_view_if_needed()
     expect(page.get_by_role("img", name="Accuracy chart")).to_have_attribute("data-epochs", EPOCHS)
 
     page.screenshot(path=str(screenshot_dir / "spiral-boundary-strip.png"))
