@@ -54,7 +54,7 @@ def test_build_seed_mlp_by_drag_and_drop_and_train_on_digits(page: Page, server_
     loss = page.get_by_role("img", name="Loss chart")
     expect(loss).to_be_visible(timeout=20_000)
     expect(loss).to_have_attribute("data-points", re.compile(r"^[1-9]\d*$"), timeout=30_000)
-    expect(page.get_by_role("img", name="Confusion matrix")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("table", name="Confusion matrix")).to_be_visible(timeout=30_000)
     results = page.get_by_role("region", name="Test results")
     expect(results).to_contain_text(re.compile(r"[Aa]ccuracy\s*\d+(\.\d+)?\s*%"), timeout=40_000)
 

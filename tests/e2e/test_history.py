@@ -47,7 +47,7 @@ def test_a_finished_run_replays_from_history_after_a_reload(page: Page, server_u
     expect(loss_chart).to_have_attribute("data-run-id", run_id or "", timeout=15_000)
     expect(loss_chart).to_have_attribute("data-points", points)
     expect(page.get_by_role("img", name="Accuracy chart")).to_have_attribute("data-epochs", "2")
-    expect(page.get_by_role("img", name="Confusion matrix")).to_be_visible()
+    expect(page.get_by_role("table", name="Confusion matrix")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "replayed_after_reload.png"))
 
 

@@ -69,7 +69,7 @@ def test_charts_in_sight_keep_up_and_charts_out_of_sight_do_not_draw(
     run_id, events = _train_spiral(page, server_url)
     loss = page.get_by_role("img", name="Loss chart")
     accuracy = page.get_by_role("img", name="Accuracy chart")
-    confusion = page.get_by_role("img", name="Confusion matrix")
+    confusion = page.get_by_role("table", name="Confusion matrix")
     boundary = page.get_by_role("img", name="Decision boundary")
     steps = sum(e["type"] == "step" for e in events)
 
@@ -111,7 +111,7 @@ def test_with_the_dashboard_expanded_every_view_draws(page: Page, server_url: st
     expect(page.get_by_role("button", name="Collapse dashboard")).to_be_visible()
     steps = sum(e["type"] == "step" for e in events)
     expect(page.get_by_role("img", name="Loss chart")).to_have_attribute("data-points", str(steps), timeout=10_000)
-    expect(page.get_by_role("img", name="Confusion matrix")).to_have_attribute("data-split", "test", timeout=10_000)
+    expect(page.get_by_role("table", name="Confusion matrix")).to_have_attribute("data-split", "test", timeout=10_000)
     last_boundary = [e for e in events if e["type"] == "decision_boundary"][-1]
     expect(page.get_by_role("img", name="Decision boundary")).to_have_attribute(
         "data-epoch", str(last_boundary["epoch"]), timeout=10_000

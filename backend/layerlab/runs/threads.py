@@ -13,13 +13,19 @@ estimate, ``layerlab.graph.cost``), and with the worker's full count above it
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from layerlab.settings import Settings
 from layerlab.training.request import RunRequest
 
-__all__ = ["SINGLE_THREAD_FLOPS", "flops_per_step", "threads_for"]
+__all__ = ["SINGLE_THREAD_FLOPS", "api_threads", "flops_per_step", "in_api_threads", "threads_for"]
 
 logger = logging.getLogger(__name__)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 #: Below this many FLOPs per training step (batch included) a run uses one thread. The MNIST
 #: MLP at batch 32 costs ~2e7 (no faster on two threads) and the CIFAR CNN ~9e8 (1.8× faster on two).
@@ -51,3 +57,24 @@ def threads_for(request: RunRequest, settings: Settings, pool_threads: int) -> i
     if flops is not None and flops < SINGLE_THREAD_FLOPS:
         return 1
     return pool_threads
+
+
+def api_threads(cpu_count: int | None) -> int:
+    """Torch threads for the API process's own work (predict, the gallery): one per 8 cores, at least one.
+
+    It answers small batches while the cores belong to the training workers; two threads on a
+    2-core machine would take the core a run trains on (the page asks the model while it trains).
+    """
+    return max(1, (cpu_count or 1) // 8)
+
+
+def in_api_threads(function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """Call ``function`` with the API's torch thread count set in this (thread-pool) thread.
+
+    Set per call: with OpenMP a thread count belongs to the thread that set it, and the API's
+    torch work runs on whichever thread of the pool is free.
+    """
+    import torch
+
+    torch.set_num_threads(api_threads(os.cpu_count()))
+    return function(*args, **kwargs)

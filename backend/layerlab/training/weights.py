@@ -207,6 +207,8 @@ class WeightsProducer(TelemetryProducer):
         self._last_save, self._failed = None, False
 
     def on_epoch_end(self, state: TrainState) -> None:
+        if state.epoch >= state.epochs:  # the last epoch: on_train_end writes the final file
+            return
         now = self._clock()
         if self._last_save is None or now - self._last_save >= self.interval_s:
             self._save(state, final=False)

@@ -3,32 +3,31 @@
  * accuracy (or R² for regression) per epoch — the `loss` and `accuracy` views
  * (views/loss.tsx, views/accuracy.tsx).
  *
- * Points are APPENDED with `Plotly.extendTraces`, never re-plotted, and the axes are fixed
- * where the run tells their extent (x: the planned steps or epochs; the loss's y: up to the
- * largest loss seen, rounded up), so a new point needs no relayout. A full draw happens only for
- * a new run, presenter mode, a loss above the axis, or a change of metric. Draws go through the
- * views' scheduler (`usePlot`): at most once per frame, newest state, none out of sight. The
- * container carries `data-points` (step points drawn) and `data-epochs` (epoch points drawn) so
- * tests can compare what is on screen with the server's record.
+ * Drawn on a canvas (training/lineChart.ts, LineCanvas.tsx): a whole redraw costs well under a
+ * millisecond, so the curves follow the run event by event without taking the CPU the run
+ * needs. The axes are fixed where the run tells their extent (x: the planned steps or epochs;
+ * the loss's y: up to the largest loss seen, rounded up). A scrubbed step shows as a marker.
+ * Draws go through the views' scheduler (`useFrameDraw`): at most once per frame, newest state,
+ * none out of sight. The chart carries `data-points` (step points drawn) and `data-epochs`
+ * (epoch points drawn) so tests can compare what is on screen with the server's record.
  */
 
-import { useEffect, useRef } from 'react'
+import { useRef } from 'react'
+import { useScrubStep } from '../inside/useScrubStep'
 import type { AccuracyPoint, AccuracyState } from '../views/accuracy'
 import type { LossState } from '../views/loss'
 import type { ViewProps } from '../views/registry'
-import type { Data, Layout } from './plotly'
-import { baseConfig, baseLayout, SERIES } from './plotly'
-import { clearPlot, usePlot } from './usePlot'
+import { LineCanvas } from './LineCanvas'
+import type { LineChartSpec } from './lineChart'
+import { SERIES } from './plotly'
 
-interface Drawn {
-  key: string
-  steps: number
-  epochs: number
-}
+type LineSpec = Omit<LineChartSpec, 'presenter' | 'color' | 'hoverX'>
 
-/** Loss charts redraw at most this often (ms); the scheduler also keeps a chart's drawing a small share of the time. */
-const LOSS_INTERVAL_MS = 100
-const ACCURACY_INTERVAL_MS = 150
+const loss4 = (v: number) => v.toFixed(4)
+
+/** Least time between two redraws (ms): a canvas redraw is cheap, so about every other frame. */
+const LOSS_INTERVAL_MS = 33
+const ACCURACY_INTERVAL_MS = 33
 
 /** The top of a fixed axis over `max`: the next 1-2-5 step above it (NaN when nothing finite is known). */
 export function axisTop(max: number): number {
@@ -39,107 +38,54 @@ export function axisTop(max: number): number {
 }
 
 export function LossChart({ runId, state, version }: ViewProps<LossState>) {
-  const plot = usePlot({ minIntervalMs: LOSS_INTERVAL_MS, name: 'loss', runId })
-  const drawn = useRef<Drawn | null>(null)
-  const { run, presenter } = plot
-
-  useEffect(() => {
-    // The op reads the state when it runs (the newest), not when it was asked for.
-    run(async (plotly, element) => {
-      const steps = state.step.length
-      const epochs = state.val.epoch.length
-      if (!runId || (steps === 0 && epochs === 0)) {
-        // Nothing to draw (no run, or a run that has not trained yet): clear what was there.
-        if (drawn.current || element.classList.contains('js-plotly-plot')) clearPlot(plotly, element, drawn)
-        return false
-      }
-      // Markers on the validation curve while there are few epochs (one redraw when it passes 40).
-      const fewEpochs = epochs <= 40
-      const xMax = state.epochs && state.stepsPerEpoch ? state.epochs * state.stepsPerEpoch : null
-      const yTop = axisTop(state.max)
-      const key = `${runId}:${presenter}:${fewEpochs}:${xMax}:${yTop}:${state.rewrites}`
-      const last = drawn.current
-      if (!last || last.key !== key || last.steps > steps || last.epochs > epochs) {
-        const data: Data[] = [
-          {
-            type: 'scatter',
-            mode: 'lines',
-            name: 'raw',
-            x: state.step.slice(0, steps),
-            y: state.loss.slice(0, steps),
-            line: { color: SERIES.train, width: 1 },
-            opacity: 0.3,
-            hovertemplate: 'loss %{y:.4f}<extra>raw</extra>',
-          },
-          {
-            type: 'scatter',
-            mode: 'lines',
-            name: 'smoothed',
-            x: state.step.slice(0, steps),
-            y: state.smoothed.slice(0, steps),
-            line: { color: SERIES.trainSmooth, width: 2.5 },
-            hovertemplate: 'smoothed %{y:.4f}<extra></extra>',
-          },
-          {
-            type: 'scatter',
-            mode: fewEpochs ? 'lines+markers' : 'lines',
-            name: 'validation',
-            x: state.val.x.slice(0, epochs),
-            y: state.val.loss.slice(0, epochs),
-            line: { color: SERIES.val, width: 2.5 },
-            marker: { size: presenter ? 9 : 6 },
-            hovertemplate: 'val loss %{y:.4f}<extra></extra>',
-          },
-        ]
-        const base = baseLayout(element, presenter)
-        const layout: Partial<Layout> = {
-          ...base,
-          hovermode: 'x unified',
-          xaxis: {
-            ...base.xaxis,
-            title: { text: 'step (batch)' },
-            ...(xMax ? { range: [0, xMax], autorange: false } : { rangemode: 'tozero' }),
-          },
-          yaxis: {
-            ...base.yaxis,
-            title: { text: 'loss' },
-            ...(Number.isFinite(yTop) ? { range: [0, yTop], autorange: false } : { rangemode: 'tozero' }),
-          },
-        }
-        await plotly.newPlot(element, data, layout, baseConfig)
-      } else {
-        const x: number[][] = []
-        const y: number[][] = []
-        const traces: number[] = []
-        if (steps > last.steps) {
-          x.push(state.step.slice(last.steps, steps), state.step.slice(last.steps, steps))
-          y.push(state.loss.slice(last.steps, steps), state.smoothed.slice(last.steps, steps))
-          traces.push(0, 1)
-        }
-        if (epochs > last.epochs) {
-          x.push(state.val.x.slice(last.epochs, epochs))
-          y.push(state.val.loss.slice(last.epochs, epochs))
-          traces.push(2)
-        }
-        if (traces.length === 0) return false
-        await plotly.extendTraces(element, { x, y }, traces)
-      }
-      drawn.current = { key, steps, epochs }
-      element.dataset.points = String(steps)
-      element.dataset.epochs = String(epochs)
-      element.dataset.runId = runId
-      return true
-    })
-  }, [runId, state, version, run, presenter])
-
+  const scrub = useScrubStep(runId)
   const empty = !runId || (state.step.length === 0 && state.val.epoch.length === 0)
+  const build = (): LineSpec | null => {
+    const steps = state.step.length
+    const epochs = state.val.epoch.length
+    if (empty) return null
+    const xMax = state.epochs && state.stepsPerEpoch ? state.epochs * state.stepsPerEpoch : null
+    const yTop = axisTop(state.max)
+    return {
+      series: [
+        { name: 'raw', color: SERIES.train, width: 1, opacity: 0.3, x: state.step, y: state.loss, count: steps, format: loss4 },
+        { name: 'smoothed', color: SERIES.trainSmooth, width: 2.5, x: state.step, y: state.smoothed, count: steps, format: loss4 },
+        {
+          name: 'validation',
+          color: SERIES.val,
+          width: 2.5,
+          x: state.val.x,
+          y: state.val.loss,
+          count: epochs,
+          markers: epochs <= 40,
+          format: loss4,
+        },
+      ],
+      x: { min: 0, max: xMax, title: 'step (batch)', integer: true },
+      y: { min: 0, max: Number.isFinite(yTop) ? yTop : null, title: 'loss' },
+      marker: scrub,
+    }
+  }
   return (
     <figure className="chart-card">
       <figcaption>
         Loss <span className="chart-sub">per step, smoothed · validation per epoch</span>
       </figcaption>
       <div className="chart-wrap">
-        <div ref={plot.ref} className="chart" role="img" aria-label="Loss chart" />
+        <LineCanvas
+          name="loss"
+          runId={runId}
+          label="Loss chart"
+          build={build}
+          deps={[runId, state, version, scrub]}
+          minIntervalMs={LOSS_INTERVAL_MS}
+          xLabel={(x) => `step ${x}`}
+          afterDraw={(element) => {
+            element.dataset.points = String(state.step.length)
+            element.dataset.epochs = String(state.val.epoch.length)
+            element.dataset.runId = runId
+          }}
+        />
         {empty ? (
           <p className="chart-empty">{runId ? 'Waiting for the first batch…' : 'Train a model to see its loss fall here.'}</p>
         ) : null}
@@ -160,85 +106,43 @@ export function accuracyMetric(points: readonly AccuracyPoint[], task: string | 
 }
 
 export function AccuracyChart({ runId, state, version }: ViewProps<AccuracyState>) {
-  const plot = usePlot({ minIntervalMs: ACCURACY_INTERVAL_MS, name: 'accuracy', runId })
-  const drawn = useRef<Drawn | null>(null)
-  const { run, presenter } = plot
   const metric = accuracyMetric(state.points, state.task)
-
-  useEffect(() => {
-    run(async (plotly, element) => {
-      const metric = accuracyMetric(state.points, state.task)
-      const count = state.points.length
-      if (!runId || !metric || count === 0) {
-        if (drawn.current || element.classList.contains('js-plotly-plot')) clearPlot(plotly, element, drawn)
-        return false
-      }
-      const value = (record: Record<string, number>) => {
-        const v = record[metric.key]
-        return v === undefined ? Number.NaN : metric.percent ? v * 100 : v
-      }
-      const points = state.points.slice(0, count)
-      const last = drawn.current
-      // Whole-epoch ticks while there are few epochs (one redraw when it passes 12).
-      const planned = state.epochs
-      const span = Math.max(count, planned ?? 0)
-      const key = `${runId}:${presenter}:${metric.key}:${span <= 12 ? 'few' : count <= 40 ? 'some' : 'many'}:${planned}:${state.rewrites}`
-      const mode = count <= 40 ? 'lines+markers' : 'lines'
-      if (!last || last.key !== key || last.epochs > count) {
-        const data: Data[] = [
-          {
-            type: 'scatter',
-            mode,
-            name: 'train',
-            x: points.map((p) => p.epoch),
-            y: points.map((p) => value(p.train)),
-            line: { color: SERIES.train, width: 2.5 },
-            marker: { size: presenter ? 9 : 6 },
-          },
-          {
-            type: 'scatter',
-            mode,
-            name: 'validation',
-            x: points.map((p) => p.epoch),
-            y: points.map((p) => value(p.val)),
-            line: { color: SERIES.val, width: 2.5 },
-            marker: { size: presenter ? 9 : 6 },
-          },
-        ]
-        const base = baseLayout(element, presenter)
-        const layout: Partial<Layout> = {
-          ...base,
-          hovermode: 'x unified',
-          xaxis: {
-            ...base.xaxis,
-            title: { text: 'epoch' },
-            dtick: span <= 12 ? 1 : undefined,
-            ...(planned ? { range: [0, planned + 0.5], autorange: false } : { rangemode: 'tozero' }),
-          },
-          yaxis: {
-            ...base.yaxis,
-            // No axis title: the card says what it is, and long tick labels (57.35%) need the room.
-            ticksuffix: metric.percent ? '%' : undefined,
-          },
-        }
-        await plotly.newPlot(element, data, layout, baseConfig)
-      } else {
-        const added = points.slice(last.epochs)
-        if (added.length === 0) return false
-        const epochs = added.map((p) => p.epoch)
-        await plotly.extendTraces(
-          element,
-          { x: [epochs, epochs.slice()], y: [added.map((p) => value(p.train)), added.map((p) => value(p.val))] },
-          [0, 1],
-        )
-      }
-      drawn.current = { key, steps: 0, epochs: count }
-      element.dataset.epochs = String(count)
-      element.dataset.runId = runId
-      return true
-    })
-  }, [runId, state, version, run, presenter])
-
+  const scrub = useScrubStep(runId)
+  const count = state.points.length
+  // The series' arrays grow with the points (append only: each point is converted once).
+  const series = useRef<{ runId: string; metric: string; rewrites: number; x: number[]; train: number[]; val: number[] } | null>(null)
+  const build = (): LineSpec | null => {
+    if (!runId || !metric || count === 0) return null
+    let s = series.current
+    if (!s || s.runId !== runId || s.metric !== metric.key || s.rewrites !== state.rewrites || s.x.length > count) {
+      s = { runId, metric: metric.key, rewrites: state.rewrites, x: [], train: [], val: [] }
+      series.current = s
+    }
+    const value = (record: Record<string, number>) => {
+      const v = record[metric.key]
+      return v === undefined ? Number.NaN : metric.percent ? v * 100 : v
+    }
+    for (let i = s.x.length; i < count; i += 1) {
+      const p = state.points[i]
+      s.x.push(p.epoch)
+      s.train.push(value(p.train))
+      s.val.push(value(p.val))
+    }
+    const format = metric.percent ? (v: number) => `${v.toFixed(2)}%` : (v: number) => String(Number(v.toPrecision(4)))
+    const markers = count <= 40
+    const planned = state.epochs
+    // the scrubbed step's epoch (an epoch's point sits at its end)
+    const marker = scrub !== null && state.stepsPerEpoch ? scrub / state.stepsPerEpoch : null
+    return {
+      series: [
+        { name: 'train', color: SERIES.train, width: 2.5, x: s.x, y: s.train, count, markers, format },
+        { name: 'validation', color: SERIES.val, width: 2.5, x: s.x, y: s.val, count, markers, format },
+      ],
+      x: { min: 0, max: planned ? planned + 0.5 : null, title: 'epoch', integer: true },
+      y: { min: null, max: null, suffix: metric.percent ? '%' : undefined },
+      marker,
+    }
+  }
   return (
     <figure className="chart-card">
       <figcaption>
@@ -246,8 +150,20 @@ export function AccuracyChart({ runId, state, version }: ViewProps<AccuracyState
         <span className="chart-sub">train and validation, per epoch</span>
       </figcaption>
       <div className="chart-wrap">
-        <div ref={plot.ref} className="chart" role="img" aria-label="Accuracy chart" />
-        {!runId || state.points.length === 0 ? (
+        <LineCanvas
+          name="accuracy"
+          runId={runId}
+          label="Accuracy chart"
+          build={build}
+          deps={[runId, state, version, scrub, metric?.key]}
+          minIntervalMs={ACCURACY_INTERVAL_MS}
+          xLabel={(x) => `epoch ${x}`}
+          afterDraw={(element) => {
+            element.dataset.epochs = String(count)
+            element.dataset.runId = runId
+          }}
+        />
+        {!runId || count === 0 ? (
           <p className="chart-empty">{runId ? 'The first point appears after epoch 1.' : 'Accuracy per epoch appears here.'}</p>
         ) : null}
       </div>

@@ -17,6 +17,8 @@ export interface AccuracyPoint {
 export interface AccuracyState {
   /** Epochs planned (the x axis is fixed to the whole run when known). */
   epochs: number | null
+  /** Steps per epoch (a scrubbed step's epoch). */
+  stepsPerEpoch: number | null
   /** By epoch, no duplicates; appended in place. */
   points: AccuracyPoint[]
   task: Task | null
@@ -27,6 +29,7 @@ export interface AccuracyState {
 export function reduceAccuracy(state: AccuracyState, event: TrainingEvent): AccuracyState {
   if (event.type === 'status') {
     if (event.epochs != null) state.epochs = event.epochs
+    if (event.steps_per_epoch != null) state.stepsPerEpoch = event.steps_per_epoch
     return state
   }
   if (event.type === 'evaluation') {
@@ -56,7 +59,7 @@ registerView<AccuracyState>({
   eventTypes: ['status', 'epoch', 'evaluation'],
   places: ['dashboard'],
   order: 20,
-  init: () => ({ epochs: null, points: [], task: null, rewrites: 0 }),
+  init: () => ({ epochs: null, stepsPerEpoch: null, points: [], task: null, rewrites: 0 }),
   reduce: reduceAccuracy,
   Component: AccuracyChart,
 })

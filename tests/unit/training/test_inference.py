@@ -123,13 +123,24 @@ def test_epochs_save_at_most_every_interval() -> None:
     producer = WeightsProducer(Path("/nonexistent"), "r", interval_s=5.0, clock=lambda: now[0])
     saves: list[bool] = []
     producer._save = lambda state, *, final: saves.append(final)  # type: ignore[method-assign]
-    state = TrainState(step=1)
+    state = TrainState(step=1, epochs=10)
     producer.on_train_start(state)
     for t in (0.0, 1.0, 4.9, 5.0, 6.0, 10.5):
         now[0] = t
         producer.on_epoch_end(state)
     producer.on_train_end(state)
     assert saves == [False, False, False, True]
+
+
+def test_the_last_epoch_is_written_once_as_the_final_file() -> None:
+    producer = WeightsProducer(Path("/nonexistent"), "r", interval_s=5.0, clock=lambda: 0.0)
+    saves: list[bool] = []
+    producer._save = lambda state, *, final: saves.append(final)  # type: ignore[method-assign]
+    state = TrainState(step=1, epochs=1, epoch=1)
+    producer.on_train_start(state)
+    producer.on_epoch_end(state)
+    producer.on_train_end(state)
+    assert saves == [True]
 
 
 def test_a_disk_error_while_saving_is_logged_and_the_run_still_completes(

@@ -26,6 +26,7 @@ from layerlab.api.routes.runs import load_row
 from layerlab.api.schemas import ErrorResponse
 from layerlab.errors import GraphIssue, LayerLabError
 from layerlab.runs.runner import RunConflictError, RunNotFoundError
+from layerlab.runs.threads import in_api_threads
 from layerlab.settings import Settings
 from layerlab.storage.store import RunRow
 from layerlab.training.inference import (
@@ -205,7 +206,7 @@ async def _loaded(run_id: str, store: StoreDep, runner: RunnerDep, settings: Set
     path = weights_path(settings.home, run_id)
     request = RunRequest.model_validate_json(row.request_json)
     try:
-        return await run_in_threadpool(_models.get, run_id, path, request)
+        return await run_in_threadpool(in_api_threads, _models.get, run_id, path, request)
     except (FileNotFoundError, NotADirectoryError):
         raise _no_weights(row, settings) from None
     except (OSError, ValueError, LayerLabError) as exc:
@@ -236,7 +237,7 @@ async def predict_run(run_id: str, body: PredictBody, store: StoreDep, runner: R
     loaded = await _loaded(run_id, store, runner, settings)
     try:
         x = coerce_inputs(body.inputs, loaded.meta.input_shape)
-        return await run_in_threadpool(predict, loaded, x, saliency=body.saliency, target=body.target)
+        return await run_in_threadpool(in_api_threads, predict, loaded, x, saliency=body.saliency, target=body.target)
     except InputError as exc:
         raise _input_issue(exc) from None
 
@@ -323,7 +324,9 @@ async def list_predictions(
             message = f"{name} is {value}, but the run has {classes} classes (0 to {classes - 1})."
             raise ApiError(422, message, [GraphIssue(code="invalid_value", message=message, field=name)])
     try:
-        return await run_in_threadpool(_gallery_page, run_id, loaded, settings, split, true, predicted, limit, offset)
+        return await run_in_threadpool(
+            in_api_threads, _gallery_page, run_id, loaded, settings, split, true, predicted, limit, offset
+        )
     except LayerLabError as exc:
         raise ApiError(409, f"The run's data set cannot be loaded: {exc.message}", code="no_weights") from None
 

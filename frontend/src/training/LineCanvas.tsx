@@ -1,0 +1,135 @@
+/**
+ * A live line chart on a canvas (training/lineChart.ts draws it): sized with its box, drawn
+ * through the views' draw scheduler (`useFrameDraw`: at most once per frame, newest state, none
+ * out of sight), with a legend and a hover read-out of the nearest point of every series.
+ */
+
+import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react'
+import { prepare } from '../inside/draw'
+import { useEditorStore } from '../store/editorStore'
+import { useFrameDraw } from '../views/frameDraw'
+import { drawLineChart, fromPixelX, hoverValues, type ChartLayout, type LineChartSpec } from './lineChart'
+
+export interface LineCanvasProps {
+  /** Names the draws (`plot:<name>`, `window.__layerlab.draws`). */
+  name: string
+  runId: string
+  /** The chart's accessible name (`Loss chart`); the element with it carries `afterDraw`'s attributes. */
+  label: string
+  /**
+   * The chart to draw, built when the draw runs (so from the newest state); null: nothing to
+   * draw (the canvas is cleared). `presenter` and `color` are filled in here.
+   */
+  build: () => Omit<LineChartSpec, 'presenter' | 'color' | 'hoverX'> | null
+  /** Redraw when one of these changes. */
+  deps: readonly unknown[]
+  minIntervalMs?: number
+  /** After a draw that drew something: note what it showed (`data-*` attributes). */
+  afterDraw?: (element: HTMLDivElement) => void
+  /** The hover read-out's heading for an x (`step 120`). */
+  xLabel: (x: number) => string
+  children?: React.ReactNode
+}
+
+interface Hover {
+  x: number
+  px: number
+  py: number
+}
+
+export function LineCanvas({ name, runId, label, build, deps, minIntervalMs, afterDraw, xLabel, children }: LineCanvasProps) {
+  const [element, setElement] = useState<HTMLDivElement | null>(null)
+  const canvas = useRef<HTMLCanvasElement | null>(null)
+  const size = useRef({ width: 0, height: 0 })
+  const layout = useRef<ChartLayout | null>(null)
+  const lastSpec = useRef<LineChartSpec | null>(null)
+  const color = useRef('#333')
+  const [hover, setHover] = useState<Hover | null>(null)
+  const [resized, setResized] = useState(0)
+  const presenter = useEditorStore((s) => s.presenter)
+
+  useEffect(() => {
+    if (!element) return
+    color.current = getComputedStyle(element).color || '#333'
+    const measure = () => {
+      const { width, height } = element.getBoundingClientRect()
+      if (width !== size.current.width || height !== size.current.height) {
+        size.current = { width, height }
+        setResized((n) => n + 1)
+      }
+    }
+    measure()
+    if (typeof ResizeObserver === 'undefined') return
+    const observer = new ResizeObserver(measure)
+    observer.observe(element)
+    return () => observer.disconnect()
+  }, [element, presenter])
+
+  const draw = () => {
+    const target = canvas.current
+    const { width, height } = size.current
+    if (!element || !target || width <= 0 || height <= 0) return false
+    const spec = build()
+    const ctx = prepare(target, width, height)
+    if (!ctx) return false
+    if (!spec) {
+      // Nothing to show (no run, or one that has not trained yet): forget what was shown.
+      layout.current = null
+      lastSpec.current = null
+      for (const key of Object.keys(element.dataset)) delete element.dataset[key]
+      return false
+    }
+    const full: LineChartSpec = { ...spec, presenter, color: color.current, hoverX: hover?.x ?? null }
+    layout.current = drawLineChart(ctx, width, height, full)
+    lastSpec.current = full
+    afterDraw?.(element)
+    return true
+  }
+  useFrameDraw(element, draw, [...deps, hover, resized, presenter], { name, runId, minIntervalMs })
+
+  const onMove = useCallback((event: MouseEvent<HTMLDivElement>) => {
+    const l = layout.current
+    if (!l) return
+    const box = event.currentTarget.getBoundingClientRect()
+    const px = event.clientX - box.left
+    const py = event.clientY - box.top
+    if (px < l.left || px > l.left + l.width || py < l.top || py > l.top + l.height) {
+      setHover(null)
+      return
+    }
+    setHover({ x: fromPixelX(l, px), px, py })
+  }, [])
+
+  const values = hover && lastSpec.current ? hoverValues(lastSpec.current, hover.x) : []
+  const series = build()?.series ?? [] // references to the state's arrays: cheap
+  const flip = hover !== null && hover.px > size.current.width * 0.5
+  return (
+    <div ref={setElement} className="chart line-chart" role="img" aria-label={label} onMouseMove={onMove} onMouseLeave={() => setHover(null)}>
+      <canvas ref={canvas} />
+      {series.length > 0 ? (
+        <ul className="line-legend" aria-hidden="true">
+          {series.map((s) => (
+            <li key={s.name}>
+              <span className="swatch" style={{ background: s.color, opacity: s.opacity ?? 1 }} />
+              {s.name}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {values.length > 0 && hover ? (
+        <div
+          className="line-hover"
+          style={{ ...(flip ? { right: size.current.width - hover.px + 12 } : { left: hover.px + 12 }), top: Math.max(0, hover.py - 12) }}
+        >
+          <strong>{xLabel(values[0].x)}</strong>
+          {values.map((v) => (
+            <span key={v.name}>
+              <span className="swatch" style={{ background: v.color }} /> {v.name} {v.text}
+            </span>
+          ))}
+        </div>
+      ) : null}
+      {children}
+    </div>
+  )
+}
