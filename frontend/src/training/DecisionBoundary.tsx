@@ -4,56 +4,47 @@
  * blue through white by the predicted probability; more classes get one colour each;
  * regression shows the predicted value. The `boundary` view (views/boundary.tsx): scrubbed to a
  * step it shows the boundary of that time; a click on the plane sets the run store's
- * `planePoint`. Heavy (a heatmap and every data point): drawn at most every few hundred ms.
+ * `planePoint` (drawn as a ring).
+ *
+ * Drawn on a canvas (training/boundaryCanvas.ts): the grid is a small image (one pixel a cell)
+ * drawn scaled, so a draw costs about a millisecond and the view can follow a fast run. Draws go
+ * through the views' scheduler (`useFrameDraw`): at most every `MIN_INTERVAL_MS`, newest state,
+ * none out of sight. The chart carries `data-epoch` and `data-run-id` of what it last drew.
  */
 
-import { useEffect, useRef } from 'react'
-import type { PlotlyHTMLElement } from 'plotly.js'
+import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react'
 import type { DecisionBoundaryEvent } from '../api/events'
+import { prepare } from '../inside/draw'
 import { useEditorStore } from '../store/editorStore'
 import { useRunStore } from '../store/runStore'
 import type { BoundaryState } from '../views/boundary'
+import { useFrameDraw } from '../views/frameDraw'
 import { snapshotAt } from '../views/history'
 import type { ViewProps } from '../views/registry'
-import type { Data, Layout } from './plotly'
-import { baseConfig, baseLayout, CLASS_COLORS, loadPlotly } from './plotly'
+import './boundary.css'
+import {
+  boundarySurface,
+  classCount,
+  classRgb,
+  coloringFor,
+  divergingGradient,
+  drawBoundary,
+  fromPixel,
+  hoverText,
+  layoutPlane,
+  marginsFor,
+  planePixels,
+  rgbText,
+  roundForRange,
+  type Coloring,
+  type PlaneLayout,
+} from './boundaryCanvas'
 import type { Task } from './reduceEvents'
-import { clearPlot, usePlot } from './usePlot'
 
-/** `count` evenly spaced values from `lo` to `hi` (both included). */
-export function linspace(lo: number, hi: number, count: number): number[] {
-  if (count <= 1) return [lo]
-  const step = (hi - lo) / (count - 1)
-  return Array.from({ length: count }, (_, i) => lo + i * step)
-}
+export { boundarySurface, linspace } from './boundaryCanvas'
 
-/**
- * What the heatmap shows: for two classes the probability of class 1 (0 = surely class 0,
- * 1 = surely class 1), else the grid itself (class index or predicted value).
- */
-export function boundarySurface(event: DecisionBoundaryEvent, classes: number): number[][] {
-  const probabilities = event.probabilities
-  if (classes === 2 && probabilities) {
-    return event.grid.map((row, i) => row.map((cls, j) => (cls >= 0.5 ? probabilities[i][j] : 1 - probabilities[i][j])))
-  }
-  return event.grid
-}
-
-function classCount(event: DecisionBoundaryEvent, labels: string[] | null): number {
-  let max = 0
-  for (const row of event.grid) for (const v of row) if (v > max) max = v
-  for (const p of event.points) if (p[2] > max) max = p[2]
-  return Math.max(2, labels?.length ?? 0, Math.round(max) + 1)
-}
-
-function discreteScale(classes: number): [number, string][] {
-  const scale: [number, string][] = []
-  for (let c = 0; c < classes; c += 1) {
-    const color = CLASS_COLORS[c % CLASS_COLORS.length]
-    scale.push([c / classes, color], [(c + 1) / classes, color])
-  }
-  return scale
-}
+/** Least time between two draws, ms: a draw is cheap, a new boundary comes a few times a second at most. */
+const MIN_INTERVAL_MS = 100
 
 /** Class names of the run: its confusion matrices', else its data set's. */
 function useClassLabels(runId: string, fromRun: string[] | null): string[] | null {
@@ -63,131 +54,140 @@ function useClassLabels(runId: string, fromRun: string[] | null): string[] | nul
   return fromRun ?? names ?? null
 }
 
+/** How to colour `event`: before the first epoch event names the task, a grid without probabilities is a regression surface. */
+function coloringOf(event: DecisionBoundaryEvent, stateTask: Task | null, labels: string[] | null): Coloring {
+  const task: Task = stateTask ?? (!event.probabilities ? 'regression' : 'classification')
+  return coloringFor(event, task, classCount(event, labels))
+}
+
+/** The plane's image, kept while the boundary and its colouring stay the same (hover and resize redraws reuse it). */
+interface PlaneImageCache {
+  event: DecisionBoundaryEvent
+  key: string
+  canvas: HTMLCanvasElement
+  cols: number
+  rows: number
+}
+
+function paintPlane(cache: PlaneImageCache | null, event: DecisionBoundaryEvent, coloring: Coloring, classes: number): PlaneImageCache {
+  const key = JSON.stringify(coloring) + classes
+  if (cache && cache.event === event && cache.key === key) return cache
+  const { data, cols, rows } = planePixels(boundarySurface(event, coloring.kind === 'binary' ? 2 : classes), coloring)
+  const canvas = cache?.canvas ?? document.createElement('canvas')
+  if (cols === 0 || rows === 0) return { event, key, canvas, cols, rows }
+  canvas.width = cols
+  canvas.height = rows
+  canvas.getContext('2d')?.putImageData(new ImageData(data, cols, rows), 0, 0)
+  return { event, key, canvas, cols, rows }
+}
+
+interface Hover {
+  px: number
+  py: number
+}
+
 export function DecisionBoundary({ runId, state, step, version }: ViewProps<BoundaryState>) {
-  const plot = usePlot({ minIntervalMs: 250, name: 'boundary', runId })
-  const { run, presenter } = plot
+  const [element, setElement] = useState<HTMLDivElement | null>(null)
+  const canvas = useRef<HTMLCanvasElement | null>(null)
+  const size = useRef({ width: 0, height: 0 })
+  const layout = useRef<PlaneLayout | null>(null)
+  const image = useRef<PlaneImageCache | null>(null)
+  const color = useRef('#333')
+  const [resized, setResized] = useState(0)
+  const [hover, setHover] = useState<Hover | null>(null)
+  const presenter = useEditorStore((s) => s.presenter)
   const labels = useClassLabels(runId, state.labels)
   const setPlanePoint = useRunStore((s) => s.setPlanePoint)
-  const drawn = useRef<{ event: DecisionBoundaryEvent; key: string } | null>(null)
+  const picked = useRunStore((s) => (runId && s.planePoint?.runId === runId ? s.planePoint : null))
   const event = runId ? snapshotAt(state.history, step) : null
 
   useEffect(() => {
-    run(async (plotly, element) => {
-      const event = runId ? snapshotAt(state.history, step) : null
-      if (!event) {
-        if (element.classList.contains('js-plotly-plot')) clearPlot(plotly, element, drawn)
-        return false
+    if (!element) return
+    color.current = getComputedStyle(element).color || '#333'
+    const measure = () => {
+      const { width, height } = element.getBoundingClientRect()
+      if (width !== size.current.width || height !== size.current.height) {
+        size.current = { width, height }
+        setResized((n) => n + 1)
       }
-      // Before the first epoch event names the task, a grid without probabilities is a regression surface.
-      const task: Task = state.task ?? (!event.probabilities ? 'regression' : 'classification')
-      const key = `${presenter}:${task}:${labels?.join('|') ?? ''}`
-      if (drawn.current && drawn.current.event === event && drawn.current.key === key) return false
-      const rows = event.grid.length
-      const cols = rows > 0 ? event.grid[0].length : 0
-      const x = linspace(event.x_range[0], event.x_range[1], cols)
-      const y = linspace(event.y_range[0], event.y_range[1], rows)
-      const data: Data[] = []
-      if (task === 'regression') {
-        let lo = Infinity
-        let hi = -Infinity
-        for (const row of event.grid) for (const v of row) {
-          lo = Math.min(lo, v)
-          hi = Math.max(hi, v)
-        }
-        data.push(
-          {
-            type: 'heatmap',
-            x,
-            y,
-            z: event.grid,
-            zmin: lo,
-            zmax: hi,
-            zsmooth: 'fast',
-            colorscale: 'RdBu',
-            opacity: 0.75,
-            hovertemplate: 'x %{x:.2f}, y %{y:.2f}: %{z:.3f}<extra>prediction</extra>',
-            colorbar: { thickness: 10 },
-          },
-          {
-            type: 'scatter',
-            mode: 'markers',
-            name: 'data',
-            x: event.points.map((p) => p[0]),
-            y: event.points.map((p) => p[1]),
-            marker: {
-              color: event.points.map((p) => p[2]),
-              colorscale: 'RdBu',
-              cmin: lo,
-              cmax: hi,
-              size: presenter ? 8 : 6,
-              line: { color: 'white', width: 1 },
-            },
-            hovertemplate: 'x %{x:.2f}, y %{y:.2f}: %{marker.color:.3f}<extra>target</extra>',
-          },
-        )
-      } else {
-        const classes = classCount(event, labels)
-        const binary = classes === 2
-        data.push({
-          type: 'heatmap',
-          x,
-          y,
-          z: boundarySurface(event, classes),
-          zmin: 0,
-          zmax: binary ? 1 : classes - 1,
-          zsmooth: binary ? 'fast' : false,
-          colorscale: binary
-            ? [
-                [0, CLASS_COLORS[0]],
-                [0.5, '#f4f4f4'],
-                [1, CLASS_COLORS[1]],
-              ]
-            : discreteScale(classes),
-          opacity: binary ? 0.85 : 0.5,
-          showscale: false,
-          hovertemplate: binary
-            ? 'x %{x:.2f}, y %{y:.2f}: P(class ' + (labels?.[1] ?? '1') + ') = %{z:.2f}<extra></extra>'
-            : 'x %{x:.2f}, y %{y:.2f}: class %{z}<extra></extra>',
-        })
-        for (let c = 0; c < classes; c += 1) {
-          const mine = event.points.filter((p) => Math.round(p[2]) === c)
-          if (mine.length === 0) continue
-          data.push({
-            type: 'scatter',
-            mode: 'markers',
-            name: labels?.[c] ?? `class ${c}`,
-            x: mine.map((p) => p[0]),
-            y: mine.map((p) => p[1]),
-            marker: { color: CLASS_COLORS[c % CLASS_COLORS.length], size: presenter ? 8 : 6, line: { color: 'white', width: 1 } },
-            hovertemplate: 'x %{x:.2f}, y %{y:.2f}<extra>%{fullData.name}</extra>',
-          })
-        }
-      }
-      const base = baseLayout(element, presenter)
-      const layout: Partial<Layout> = {
-        ...base,
-        margin: { ...base.margin, l: presenter ? 48 : 36, b: presenter ? 40 : 30 },
-        xaxis: { ...base.xaxis, range: [event.x_range[0], event.x_range[1]], constrain: 'domain' },
-        yaxis: { ...base.yaxis, range: [event.y_range[0], event.y_range[1]], scaleanchor: 'x', constrain: 'domain' },
-        hovermode: 'closest',
-      }
-      await loadPlotly(['heatmap']) // fetched with the first heatmap, not with the page
-      await plotly.react(element, data, layout, baseConfig)
-      if (!element.dataset.clicks) {
-        element.dataset.clicks = '1'
-        ;(element as unknown as PlotlyHTMLElement).on('plotly_click', (click) => {
-          const point = click.points[0]
-          if (!point || typeof point.x !== 'number' || typeof point.y !== 'number') return
-          setPlanePoint({ runId: element.dataset.runId ?? '', x: point.x, y: point.y })
-        })
-      }
-      drawn.current = { event, key }
-      element.dataset.epoch = String(event.epoch ?? '')
-      element.dataset.runId = runId
-      return true
-    })
-  }, [runId, state, version, step, labels, run, presenter, setPlanePoint])
+    }
+    measure()
+    if (typeof ResizeObserver === 'undefined') return
+    const observer = new ResizeObserver(measure)
+    observer.observe(element)
+    return () => observer.disconnect()
+  }, [element, presenter])
 
+  const draw = () => {
+    const target = canvas.current
+    const { width, height } = size.current
+    if (!element || !target || width <= 0 || height <= 0) return false
+    const ctx = prepare(target, width, height)
+    if (!ctx) return false
+    // Read when the draw runs: the newest boundary (the state is appended in place).
+    const current = runId ? snapshotAt(state.history, step) : null
+    if (!current) {
+      layout.current = null
+      for (const key of Object.keys(element.dataset)) delete element.dataset[key]
+      return false
+    }
+    const coloring = coloringOf(current, state.task, labels)
+    image.current = paintPlane(image.current, current, coloring, classCount(current, labels))
+    const { canvas: plane, cols, rows } = image.current
+    layout.current = drawBoundary(
+      ctx,
+      width,
+      height,
+      { plane: current, coloring, presenter, color: color.current, picked: picked ? [picked.x, picked.y] : null },
+      plane,
+      cols,
+      rows,
+    )
+    element.dataset.epoch = String(current.epoch ?? '')
+    element.dataset.runId = runId
+    return true
+  }
+  useFrameDraw(element, draw, [runId, state, version, step, labels, presenter, picked, resized], {
+    name: 'boundary',
+    runId,
+    minIntervalMs: MIN_INTERVAL_MS,
+  })
+
+  const onMove = useCallback((e: MouseEvent<HTMLDivElement>) => {
+    const l = layout.current
+    const box = e.currentTarget.getBoundingClientRect()
+    const px = e.clientX - box.left
+    const py = e.clientY - box.top
+    setHover(l && fromPixel(l, px, py) ? { px, py } : null)
+  }, [])
+
+  const onClick = useCallback(
+    (e: MouseEvent<HTMLDivElement>) => {
+      const l = layout.current
+      if (!l || !runId) return
+      const box = e.currentTarget.getBoundingClientRect()
+      const at = fromPixel(l, e.clientX - box.left, e.clientY - box.top)
+      if (!at) return
+      setPlanePoint({ runId, x: roundForRange(at[0], l.x1 - l.x0), y: roundForRange(at[1], l.y1 - l.y0) })
+    },
+    [runId, setPlanePoint],
+  )
+
+  const coloring = event ? coloringOf(event, state.task, labels) : null
+  // One entry per class among the points (a few hundred: cheap each render).
+  const legend: { c: number; name: string }[] = []
+  if (event && coloring && coloring.kind !== 'regression') {
+    const present = new Set<number>()
+    for (const p of event.points) present.add(Math.round(p[2]))
+    for (const c of [...present].sort((a, b) => a - b)) legend.push({ c, name: labels?.[c] ?? `class ${c}` })
+  }
+
+  // Where the plot area lies (the same layout the draw uses): the legend sits on its top edge.
+  const area = event ? layoutPlane(size.current.width, size.current.height, event.x_range, event.y_range, marginsFor(presenter)) : null
+  const l = layout.current
+  const at = hover && l ? fromPixel(l, hover.px, hover.py) : null
+  const read = at && event && coloring ? hoverText(event, coloring, labels, at[0], at[1]) : null
+  const flip = hover !== null && hover.px > size.current.width * 0.5
   return (
     <figure className="chart-card">
       <figcaption>
@@ -195,7 +195,44 @@ export function DecisionBoundary({ runId, state, step, version }: ViewProps<Boun
         <span className="chart-sub">{event?.epoch != null ? `after epoch ${event.epoch}` : 'the plane coloured by the prediction'}</span>
       </figcaption>
       <div className="chart-wrap">
-        <div ref={plot.ref} className="chart chart-square" role="img" aria-label="Decision boundary" />
+        <div
+          ref={setElement}
+          className="chart chart-square boundary-chart"
+          role="img"
+          aria-label="Decision boundary"
+          onMouseMove={onMove}
+          onMouseLeave={() => setHover(null)}
+          onClick={onClick}
+        >
+          <canvas ref={canvas} />
+          {area && (legend.length > 0 || coloring?.kind === 'regression') ? (
+            <ul className="boundary-legend" aria-hidden="true" style={{ left: area.left, bottom: size.current.height - area.top + 3 }}>
+              {coloring?.kind === 'regression' ? (
+                <li>
+                  prediction {Number(coloring.low.toPrecision(3))}
+                  <span className="bar" style={{ background: divergingGradient() }} />
+                  {Number(coloring.high.toPrecision(3))}
+                </li>
+              ) : (
+                legend.map((entry) => (
+                  <li key={entry.c}>
+                    <span className="dot" style={{ background: rgbText(classRgb(entry.c)) }} />
+                    {entry.name}
+                  </li>
+                ))
+              )}
+            </ul>
+          ) : null}
+          {read && hover ? (
+            <div
+              className="boundary-hover"
+              style={{ ...(flip ? { right: size.current.width - hover.px + 12 } : { left: hover.px + 12 }), top: Math.max(0, hover.py - 12) }}
+            >
+              <span>{read.position}</span>
+              <strong>{read.value}</strong>
+            </div>
+          ) : null}
+        </div>
         {!event ? <p className="chart-empty">The boundary appears after the first epoch.</p> : null}
       </div>
     </figure>
