@@ -1,8 +1,8 @@
 """Opening the page is light: at most 800 KB over the wire, and a repeat visit downloads no script again.
 
 Counted from Chromium's own network log (CDP): everything the page fetches when opened and
-left idle for a few seconds, the plotly core that the charts preload included. The heatmap
-part of plotly is not in it: it comes with the first heatmap (here the decision boundary).
+left idle for a few seconds. No plotly is in it, nor in what watching a run fetches: the live
+charts draw on canvas; plotly's core comes only with the comparison of runs.
 The budget holds with brotli (localhost, HTTPS) and with gzip only (plain http to a LAN address).
 ``bench/page_weight.py`` prints the same numbers file by file.
 """
@@ -42,8 +42,7 @@ def test_first_load_is_light_and_a_repeat_visit_downloads_no_script(
         assert first.transferred <= FIRST_LOAD_LIMIT, f"first load {first.transferred} bytes:\n{_table(first)}"
         scripts = first.of_kind("Script")
         paths = [s.path for s in scripts]
-        assert any(re.search(r"/plotly-core-", p) for p in paths), paths  # the charts' plotly is in the budget
-        assert not any("heatmap" in p for p in paths), paths  # …but not the heatmap part
+        assert not any("plotly" in p for p in paths), paths  # the live charts need none
         for script in scripts:
             assert script.status == 200 and script.encoding == "br", _table(first)
             assert script.cache_control == CACHE_HASHED, script
@@ -64,7 +63,7 @@ def test_first_load_is_light_and_a_repeat_visit_downloads_no_script(
         (document,) = repeat.of_kind("Document")
         assert document.status == 304 and not document.cached, _table(repeat)
 
-        # The heatmap part comes with the first heatmap: train a 2-D template for a moment.
+        # Watching a run, every live view drawn (the boundary too), fetches no plotly either.
         again.get_by_role("button", name="Templates").click()
         again.get_by_role("dialog", name="Templates").get_by_role("button", name=re.compile(r"^Spiral", re.I)).click()
         again.get_by_label("Epochs").fill("2")
@@ -73,10 +72,9 @@ def test_first_load_is_light_and_a_repeat_visit_downloads_no_script(
         train.click()
         boundary = again.get_by_role("img", name="Decision boundary")
         boundary.scroll_into_view_if_needed()  # a chart out of sight does not draw
-        expect(boundary.locator(".heatmaplayer image")).to_have_count(1, timeout=60_000)
-        heatmap = [s for s in repeat.of_kind("Script") if "/plotly-heatmap-" in s.path]
-        assert len(heatmap) == 1 and heatmap[0].encoding == "br", _table(repeat)
+        expect(boundary).to_have_attribute("data-epoch", re.compile(r"\d+"), timeout=60_000)
         expect(again.get_by_text("Completed").first).to_be_visible(timeout=60_000)
+        assert not any("plotly" in s.path for s in repeat.of_kind("Script")), _table(repeat)
     finally:
         context.close()
 

@@ -17,7 +17,6 @@ import { useRunStore } from '../store/runStore'
 import { viewsFor } from '../views'
 import { ViewSlot } from '../views/ViewSlot'
 import { CompareRuns } from './CompareRuns'
-import { loadPlotly, preloadPlotly } from './plotly'
 import { Progress } from './Progress'
 import type { RunView } from './reduceEvents'
 import { RunControls } from './RunControls'
@@ -96,12 +95,6 @@ export function Dashboard() {
   useLayoutEffect(() => {
     if (root.current) root.current.scrollTop = 0
   }, [expanded])
-
-  useEffect(() => preloadPlotly(), [])
-  // A run is open: fetch the heatmap (confusion matrix, boundary) now, not with their first draw.
-  useEffect(() => {
-    if (selectedRunId) void loadPlotly(['heatmap']).catch(() => undefined)
-  }, [selectedRunId])
 
   const datasetName = summary?.dataset ?? (selectedRunId ? null : editorDataset)
   const datasetKind = datasets.find((d) => d.name === datasetName)?.kind ?? null

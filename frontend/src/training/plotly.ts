@@ -1,54 +1,23 @@
 /**
- * The one module that imports plotly.js, built from its parts: the core (which draws `scatter`
- * lines and markers) is loaded on demand in its own chunk, so the editor paints before it
- * arrives; heavier trace types (the `heatmap` of the confusion matrix and the decision
- * boundary) are separate chunks, fetched and registered when a chart first draws one
- * (`loadPlotly(['heatmap'])`). A chart whose trace type was never loaded would draw nothing,
- * so every draw names the types it uses. Also the shared look of every chart (transparent
- * background, the page's text colour, bigger fonts in presenter mode).
+ * The one module that imports plotly.js: only its core (which draws `scatter` lines and
+ * markers), in its own chunk, loaded on demand by the one view that plots with it — the
+ * comparison of runs (CompareRuns.tsx). The live charts draw on canvas (lineChart.ts,
+ * boundaryCanvas.ts) or as a table (the confusion matrix), so opening the page or watching a
+ * run fetches no plotly at all. Also the shared look of a plotly chart (transparent
+ * background, the page's text colour, bigger fonts in presenter mode) and the series colours.
  */
 
-import type { Config, Layout, PlotlyModule } from 'plotly.js'
+import type { Config, Layout } from 'plotly.js'
 
 export type PlotlyApi = (typeof import('plotly.js'))['default']
 export type { Config, Data, Layout } from 'plotly.js'
 
-/** Trace types beyond `scatter` (which the core always has), each loaded when first needed. */
-export type ExtraTrace = 'heatmap'
-
-const TRACE_MODULES: Record<ExtraTrace, () => Promise<PlotlyModule>> = {
-  heatmap: () => import('plotly.js/lib/heatmap').then((module) => module.default),
-}
-
 let core: Promise<PlotlyApi> | null = null
-const registered = new Map<ExtraTrace, Promise<void>>()
 
-/**
- * plotly.js with `scatter` and the given trace types registered, imported once; later calls
- * share the same promises (a trace type is fetched and registered at most once).
- */
-export function loadPlotly(traces: readonly ExtraTrace[] = []): Promise<PlotlyApi> {
+/** plotly.js (its core), imported once; later calls share the same promise. */
+export function loadPlotly(): Promise<PlotlyApi> {
   core ??= import('plotly.js/lib/core').then((module) => module.default)
-  const plotly = core
-  if (traces.length === 0) return plotly
-  const ready = traces.map((trace) => {
-    let once = registered.get(trace)
-    if (!once) {
-      once = Promise.all([plotly, TRACE_MODULES[trace]()]).then(([api, module]) => api.register(module))
-      // A failed fetch (the network dropped) is tried again by the next draw.
-      once.catch(() => registered.delete(trace))
-      registered.set(trace, once)
-    }
-    return once
-  })
-  return Promise.all(ready).then(() => plotly)
-}
-
-/** Start loading the plotly.js core while the browser is idle (the line charts then draw at once). */
-export function preloadPlotly(): void {
-  const start = () => void loadPlotly()
-  if (typeof window.requestIdleCallback === 'function') window.requestIdleCallback(start, { timeout: 2000 })
-  else window.setTimeout(start, 200)
+  return core
 }
 
 /** Class names have their own colours, in the order of TensorFlow Playground's two (orange, blue). */
