@@ -21,6 +21,7 @@ import { useRunStore } from '../store/runStore'
 import type { GalleryState } from './gallery'
 import { reduceGallery } from './gallery'
 import { registerView, type ViewProps } from './registry'
+import '../ask/ask.css'
 
 /** A failed request in words (409: no weights yet). */
 export function askError(error: unknown): string {
@@ -62,6 +63,14 @@ function Ask({ runId, state }: ViewProps<GalleryState>) {
     const d = decodeQuantized(example.item.input)
     return { values: d.values, key: example.nonce }
   }, [example])
+
+  // A picked example is what the model is asked about (the pad only shows it).
+  useEffect(() => {
+    if (!load) return
+    const values = Array.from(load.values)
+    if (planar && values.length === 2) setPoint([values[0], values[1]])
+    else setInput(values)
+  }, [load, planar])
 
   useEffect(() => {
     if (planePoint) setPoint([planePoint.x, planePoint.y])
