@@ -201,11 +201,15 @@ def attribute_staleness(events: list[dict[str, Any]], marks: list[list[Any]]) ->
 
 
 #: The event types each view of the page draws (for the draw-hook staleness).
+#: The event types each view draws (a view is late only for the events it shows: a node card
+#: does not redraw for a confusion matrix). Views not named here: every non-training event.
 VIEW_TYPES = {
     "loss": {"step", "epoch"},
     "accuracy": {"epoch"},
     "confusion": {"confusion_matrix"},
     "boundary": {"decision_boundary"},
+    "node-sparkline": {"activations"},
+    "node-tiles": {"activations"},
 }
 
 

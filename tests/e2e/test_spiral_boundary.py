@@ -18,8 +18,9 @@ from typing import Any
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
-#: Enough epochs for the spiral to be visibly learned, few enough to stay well under a minute.
-EPOCHS = "25"
+#: Enough epochs for the spiral to be learned and for the page to show several boundaries on the way
+#: (a run of 25 was over in a quarter of a second), few enough to stay well under a minute.
+EPOCHS = "150"
 
 #: Notes each `data-epoch` the decision boundary shows, in order.
 EPOCH_WATCH = """

@@ -5,13 +5,14 @@
  * through every layer and its saliency map. A gallery example clicked is loaded here.
  */
 
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { ApiError } from '../api/http'
 import { runsApi, type PredictResponse } from '../api/runsApi'
 import { ActivationStrip } from '../ask/ActivationStrip'
 import { useAskStore } from '../ask/askStore'
 import { drawableSide } from '../ask/drawing'
 import { DrawPad } from '../ask/DrawPad'
+import { refreshDelay } from '../ask/galleryState'
 import { PredictionBars } from '../ask/PredictionBars'
 import { newestWins } from '../ask/requests'
 import { Thumbnail } from '../ask/Thumbnail'
@@ -20,6 +21,7 @@ import { decodeQuantized } from '../inside/quantized'
 import { useRunStore } from '../store/runStore'
 import type { GalleryState } from './gallery'
 import { reduceGallery } from './gallery'
+import { useVisible } from './frameDraw'
 import { registerView, type ViewProps } from './registry'
 import '../ask/ask.css'
 
@@ -57,6 +59,9 @@ function Ask({ runId, state }: ViewProps<GalleryState>) {
     [runId],
   )
   useEffect(() => () => asker.cancel(), [asker])
+  const [figure, setFigure] = useState<HTMLElement | null>(null)
+  const visible = useVisible(figure)
+  const lastAsked = useRef<{ key: string; at: number; ended: boolean } | null>(null)
 
   const load = useMemo(() => {
     if (!example) return null
@@ -76,17 +81,35 @@ function Ask({ runId, state }: ViewProps<GalleryState>) {
     if (planePoint) setPoint([planePoint.x, planePoint.y])
   }, [planePoint])
 
+  // A new input is asked about at once. A new epoch of a live run asks again only when its
+  // weights may have changed (they are saved at most every few seconds: `refreshDelay`) and once
+  // more when the run has ended; out of sight, nothing is asked (each request runs the model on
+  // the server, beside the run).
   useEffect(() => {
     const x = planar ? point : input
-    if (!x || !runId || (state.epoch === 0 && !state.ended)) return
-    asker.submit({ x, saliency: saliency && !planar, target })
-  }, [asker, input, point, planar, saliency, target, runId, state.epoch, state.ended])
+    if (!x || !runId || !visible || (state.epoch === 0 && !state.ended)) return
+    const query = { x, saliency: saliency && !planar, target }
+    const key = JSON.stringify([runId, query])
+    const last = lastAsked.current
+    if (last && last.key === key && last.ended) return // the final weights' answer is shown
+    const wait = last && last.key === key ? refreshDelay(last.at, Date.now(), state.ended) : 0
+    const ask = () => {
+      lastAsked.current = { key, at: Date.now(), ended: state.ended }
+      asker.submit(query)
+    }
+    if (wait <= 0) {
+      ask()
+      return
+    }
+    const timer = setTimeout(ask, wait)
+    return () => clearTimeout(timer)
+  }, [asker, input, point, planar, saliency, target, runId, visible, state.epoch, state.ended])
 
   const probs = answer?.probabilities?.[0] ?? null
   const sal = answer?.saliency?.[0] ?? null
   const ready = state.epoch > 0 || state.ended
   return (
-    <figure className="chart-card ask" aria-label="Ask the model">
+    <figure ref={setFigure} className="chart-card ask" aria-label="Ask the model">
       <figcaption>
         Ask the model <span className="chart-sub">{answer ? `weights of epoch ${answer.epoch}` : 'draw or pick an input'}</span>
       </figcaption>

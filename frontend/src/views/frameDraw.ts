@@ -11,7 +11,7 @@
  * an event's `time` on one machine), so a test or bench can tell how old what the page shows is.
  */
 
-import { useEffect, useLayoutEffect, useRef } from 'react'
+import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { fedSeq } from './registry'
 
 export interface DrawRecord {
@@ -95,6 +95,22 @@ export function useInSight(element: Element | null, onShow: () => void, { rootMa
     return () => observer.disconnect()
   }, [element, rootMargin])
   return inSight
+}
+
+/**
+ * Whether `element` is in sight, as state (the component renders again when it changes): for
+ * views that fetch (the gallery, Ask the model) — one out of sight asks the server nothing, as
+ * a view out of sight draws nothing. Without IntersectionObserver (tests), always in sight.
+ */
+export function useVisible(element: Element | null, { rootMargin = '64px' }: VisibilityOptions = {}): boolean {
+  const [visible, setVisible] = useState(typeof IntersectionObserver === 'undefined')
+  useEffect(() => {
+    if (!element || typeof IntersectionObserver === 'undefined') return
+    const observer = new IntersectionObserver((entries) => setVisible(entries[entries.length - 1].isIntersecting), { rootMargin })
+    observer.observe(element)
+    return () => observer.disconnect()
+  }, [element, rootMargin])
+  return visible
 }
 
 function nextFrame(callback: () => void): () => void {

@@ -14,6 +14,7 @@ import { useAskStore } from '../ask/askStore'
 import { addPage, filterLine, galleryFilter, hasMore, refreshDelay, type GalleryPages } from '../ask/galleryState'
 import { Thumbnail } from '../ask/Thumbnail'
 import { useRunStore } from '../store/runStore'
+import { useVisible } from './frameDraw'
 import { registerView, type ViewProps } from './registry'
 
 export interface GalleryState {
@@ -33,6 +34,8 @@ function Gallery({ runId, state, version }: ViewProps<GalleryState>) {
   const [error, setError] = useState<string | null>(null)
   const lastFetch = useRef<number | null>(null)
   const key = `${runId}:${filter.split}:${filter.trueClass}:${filter.predicted}`
+  const [figure, setFigure] = useState<HTMLElement | null>(null)
+  const visible = useVisible(figure)
 
   const fetchPage = (offset: number, signal?: AbortSignal) =>
     runsApi
@@ -49,7 +52,9 @@ function Gallery({ runId, state, version }: ViewProps<GalleryState>) {
       })
 
   useEffect(() => {
-    if (!runId || (state.epoch === 0 && !state.ended)) return
+    // Out of sight it asks the server nothing (each fetch runs the model over the test split);
+    // it fetches when it comes into sight.
+    if (!runId || !visible || (state.epoch === 0 && !state.ended)) return
     const controller = new AbortController()
     const timer = setTimeout(() => void fetchPage(0, controller.signal), refreshDelay(lastFetch.current, Date.now(), state.ended))
     return () => {
@@ -57,12 +62,12 @@ function Gallery({ runId, state, version }: ViewProps<GalleryState>) {
       controller.abort()
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, state.epoch, state.ended, version])
+  }, [key, state.epoch, state.ended, version, visible])
 
   const line = filterLine(filter, pages?.labels ?? null)
   const name = (k: number) => pages?.labels[k] ?? String(k)
   return (
-    <figure className="chart-card gallery" aria-label="Predictions">
+    <figure ref={setFigure} className="chart-card gallery" aria-label="Predictions">
       <figcaption>
         Predictions{' '}
         <span className="chart-sub">
