@@ -127,7 +127,7 @@ class Settings(BaseSettings):
         description="Inside-the-network snapshots (activations, weights, gradients) per second at most.",
     )
     telemetry_budget: float = Field(
-        default=0.03,
+        default=0.02,
         gt=0,
         le=1,
         description="Most share of training time the inside-the-network snapshots may take (they back off to stay under it).",

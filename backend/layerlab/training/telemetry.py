@@ -71,6 +71,7 @@ __all__ = [
     "activation_kind",
     "fixed_edges",
     "histogram",
+    "monitor_samples",
     "telemetry_producers",
 ]
 
@@ -126,10 +127,16 @@ def fixed_edges(low: float, high: float, bins: int = HISTOGRAM_BINS) -> list[flo
 
 
 def histogram(values: torch.Tensor, edges: list[float]) -> torch.Tensor:
-    """Counts of ``values`` over evenly spaced ``edges`` (values outside fall in the first/last bin)."""
+    """Counts (int64) of ``values`` over evenly spaced ``edges`` (values outside fall in the first/last bin).
+
+    Bin indices and ``bincount``: the same counts as ``torch.histc``, in about a third of its time
+    on the CPU (a snapshot makes one per node and kind; histc was most of a snapshot's cost).
+    """
     low, high = edges[0], edges[-1]
+    bins = len(edges) - 1
     flat = torch.nan_to_num(values.detach().float().reshape(-1), nan=low, posinf=high, neginf=low)
-    return torch.histc(flat.clamp(low, high), bins=len(edges) - 1, min=low, max=high)
+    index = ((flat - low) * (bins / (high - low))).floor_().clamp_(0, bins - 1).to(torch.int64)
+    return torch.bincount(index, minlength=bins)
 
 
 def _stats(values: torch.Tensor) -> torch.Tensor:
@@ -220,7 +227,7 @@ class InsideProducer(TelemetryProducer):
         split, self._probe_split_name = (data.val, "val") if len(data.val) > 0 else (data.train, "train")
         self._probe_split = split
         generator = torch.Generator().manual_seed(state.seed or 0)
-        size = min(self.monitor_size, _monitor_samples(model, split))
+        size = min(self.monitor_size, monitor_samples(model, split))
         chosen = torch.randperm(len(split), generator=generator)[:size].to(split.x.device)
         self._monitor_x, self._monitor_y = split.x[chosen], split.y[chosen]
         self._task = state.task
@@ -301,7 +308,7 @@ class InsideProducer(TelemetryProducer):
 
     def _layer_stats(self, kind: str, node_id: str, values: torch.Tensor, stats: list[float]) -> LayerStats:
         edges = self._edges_for(kind, node_id, stats)
-        counts = histogram(values, edges).round().to(torch.int64).tolist()
+        counts = histogram(values, edges).tolist()
         return LayerStats(
             mean=_finite(stats[0]) or 0.0,
             std=_finite(stats[1]) or 0.0,
@@ -510,7 +517,7 @@ class InsideProducer(TelemetryProducer):
 
 
 @torch.no_grad()
-def _monitor_samples(model: GraphModule, split: Split) -> int:
+def monitor_samples(model: GraphModule, split: Split) -> int:
     """How many monitor examples keep one snapshot's pass to about :data:`MONITOR_VALUES` node output values."""
     if len(split) == 0:
         return 0

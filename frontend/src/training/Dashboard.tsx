@@ -58,28 +58,6 @@ function FailureNote({ view }: { view: RunView }) {
   )
 }
 
-function Diagnostics({ view }: { view: RunView }) {
-  if (view.diagnostics.length === 0) return null
-  return (
-    <section className="diagnostics" aria-label="Warnings">
-      <ul>
-        {view.diagnostics.map((d) => (
-          <li key={`${d.kind}:${d.node_id ?? ''}`} className="diagnostic">
-            <span className="diagnostic-icon" aria-hidden="true">
-              !
-            </span>
-            <span>
-              <strong>{d.message}</strong>
-              {d.node_id ? <span className="diagnostic-node"> (node “{d.node_id}”)</span> : null}
-              {d.hint ? <span className="diagnostic-hint"> {d.hint}</span> : null}
-            </span>
-          </li>
-        ))}
-      </ul>
-    </section>
-  )
-}
-
 export function Dashboard() {
   const selectedRunId = useRunStore((s) => s.selectedRunId)
   const view = useRunStore((s) => (selectedRunId ? (s.views[selectedRunId] ?? null) : null))
@@ -100,6 +78,7 @@ export function Dashboard() {
   const datasetKind = datasets.find((d) => d.name === datasetName)?.kind ?? null
   const task = view?.task ?? null
   const dashboardViews = useMemo(() => viewsFor('dashboard'), [])
+  const runViews = useMemo(() => viewsFor('run'), [])
   const live = view ? !isTerminal(view.status) : summary ? !isTerminal(summary.status) : false
 
   return (
@@ -121,7 +100,9 @@ export function Dashboard() {
             {live ? <RunControls runId={selectedRunId} view={view} /> : null}
             {view ? <Progress view={view} /> : null}
             {view ? <FailureNote view={view} /> : null}
-            {view ? <Diagnostics view={view} /> : null}
+            {runViews.map((v) => (
+              <ViewSlot key={v.id} view={v} runId={selectedRunId} datasetKind={datasetKind} task={task} />
+            ))}
           </div>
         ) : null}
         {view ? <TestResults view={view} /> : null}

@@ -178,15 +178,6 @@ describe('reduceEvents', () => {
     })
   })
 
-  it('keeps one diagnostic per kind and node, the newest', () => {
-    seq = 0
-    const view = reduceEvents(initialRunView('r'), [
-      next({ type: 'diagnostic', kind: 'dead_units', node_id: 'h', message: 'old' }),
-      next({ type: 'diagnostic', kind: 'overfitting', message: 'val rises' }),
-      next({ type: 'diagnostic', kind: 'dead_units', node_id: 'h', message: 'new' }),
-    ])
-    expect(view.diagnostics.map((d) => d.message)).toEqual(['new', 'val rises'])
-  })
 
   it('recognises regression from its metrics and keeps the latest boundary', () => {
     seq = 0

@@ -16,7 +16,6 @@ import type {
   ClassMetrics,
   ConfusionMatrixEvent,
   DecisionBoundaryEvent,
-  DiagnosticEvent,
   EvaluationEvent,
   RunState,
   TrainingEvent,
@@ -101,7 +100,6 @@ export interface RunView {
   confusion: { val: ConfusionMatrixEvent | null; test: ConfusionMatrixEvent | null }
   boundary: DecisionBoundaryEvent | null
   evaluation: EvaluationEvent | null
-  diagnostics: DiagnosticEvent[]
   task: Task | null
 }
 
@@ -131,7 +129,6 @@ export function initialRunView(runId: string): RunView {
     confusion: { val: null, test: null },
     boundary: null,
     evaluation: null,
-    diagnostics: [],
     task: null,
   }
 }
@@ -146,7 +143,6 @@ export function inferTask(metrics: Record<string, unknown>): Task | null {
 /** Apply `events` (in order) to `view`; returns `view` itself when nothing was new. */
 export function reduceEvents(view: RunView, events: readonly TrainingEvent[]): RunView {
   let next: RunView | null = null
-  let diagnostics: DiagnosticEvent[] | null = null
 
   for (const event of events) {
     const current: RunView = next ?? view
@@ -250,22 +246,13 @@ export function reduceEvents(view: RunView, events: readonly TrainingEvent[]): R
         if (event.split === 'test' || !v.evaluation) v.evaluation = event
         v.task ??= inferTask(event.metrics)
         break
-      case 'diagnostic': {
-        if (!diagnostics) diagnostics = [...v.diagnostics]
-        // One warning per kind and node: a newer one replaces the older.
-        const at = diagnostics.findIndex((d) => d.kind === event.kind && d.node_id === event.node_id)
-        if (at === -1) diagnostics.push(event)
-        else diagnostics[at] = event
-        break
-      }
       default:
-        // activations, weights, gradients, samples: not drawn by the dashboard (yet).
+        // activations, weights, gradients, diagnostic, samples: their own views (views/).
         break
     }
   }
 
   if (!next) return view
-  if (diagnostics) next.diagnostics = diagnostics
   return next
 }
 

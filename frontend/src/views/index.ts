@@ -17,6 +17,7 @@ import './nodeDiagnostics'
 import './scrubber'
 import './gallery'
 import './ask'
+import './warnings'
 
 export { registerView, useViewState, useViewVersion, viewsFor } from './registry'
 export type { ViewModule, ViewPlace, ViewProps } from './registry'

@@ -22,7 +22,8 @@ import { useCallback, useSyncExternalStore } from 'react'
 import type { TrainingEvent, TrainingEventType } from '../api/events'
 import { isTerminal } from '../api/events'
 
-export type ViewPlace = 'dashboard' | 'node' | 'canvas'
+/** Where a view appears: the chart grid, a node's panel, on the canvas, or under the run's progress. */
+export type ViewPlace = 'dashboard' | 'node' | 'canvas' | 'run'
 
 export interface ViewProps<S> {
   /** The run shown; `''` when no run is selected (the dashboard shows its views empty). */

@@ -269,4 +269,22 @@ def test_over_its_time_budget_the_producer_skips_its_tensor_work_but_still_reads
     monkeypatch.setattr(GraphModule, "forward_with_outputs", counted)
     found = _template("spiral_mlp", None, local, DiagnosticsProducer(budget=0.0), epochs=3, learning_rate=1e-7)
     assert _kinds(found) == {("learning_rate_too_low", None)}  # no update_ratio: no samples were taken
-    assert len(forwards) == 1  # the monitor batch before training only
+    # The monitor batch before training only (beside the one-example pass that sizes it).
+    assert forwards[0] == 1 and len(forwards) == 2
+
+
+def test_a_big_network_gets_a_monitor_batch_as_small_as_the_telemetry_s(
+    local: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes: list[int] = []
+    original = GraphModule.forward_with_outputs
+
+    def counted(self: GraphModule, x: torch.Tensor) -> Any:
+        sizes.append(len(x))
+        return original(self, x)
+
+    # As if each example were big: the rule gives its floor, 16 (the spiral's split has 75).
+    monkeypatch.setattr("layerlab.training.telemetry.MONITOR_VALUES", 1_000)
+    monkeypatch.setattr(GraphModule, "forward_with_outputs", counted)
+    _template("spiral_mlp", None, local, DiagnosticsProducer(), epochs=1)
+    assert max(sizes) == 16

@@ -20,7 +20,7 @@ from layerlab.training.callbacks import EventEmitter, TrainState
 from layerlab.training.events import Event, LayerStats, Quantized, parse_event
 from layerlab.training.job import request_issues, run_job
 from layerlab.training.request import RunRequest
-from layerlab.training.telemetry import InsideProducer, fixed_edges
+from layerlab.training.telemetry import InsideProducer, fixed_edges, histogram
 
 INSIDE = ("activations", "weights", "gradients")
 
@@ -356,3 +356,18 @@ def test_a_failing_snapshot_ends_the_telemetry_not_the_run(settings: Settings, m
     events: list[Event] = []
     assert run_job(_spiral_request(), run_id="r", emit=events.append, settings=settings) == "completed"
     assert not [e for e in events if e.type in INSIDE]
+
+
+def test_histogram_counts_every_value_once_as_histc_does() -> None:
+    generator = torch.Generator().manual_seed(0)
+    values = torch.cat([
+        torch.randn(5000, generator=generator) * 2,
+        torch.tensor([-1.0, 1.0, 0.0, 0.5, -100.0, 100.0, float("nan"), float("inf"), float("-inf")]),
+    ])  # fmt: skip
+    edges = fixed_edges(-1.0, 1.0, bins=8)
+    counts = histogram(values, edges)
+    assert counts.dtype == torch.int64 and counts.sum().item() == values.numel()
+    cleaned = torch.nan_to_num(values, nan=-1.0, posinf=1.0, neginf=-1.0).clamp(-1.0, 1.0)
+    expected = torch.histc(cleaned, bins=8, min=-1.0, max=1.0).to(torch.int64)
+    assert counts.tolist() == expected.tolist()
+    assert counts[0] >= 1 and counts[-1] >= 1  # the range's ends fall in the first and last bin
