@@ -84,7 +84,11 @@ function Gallery({ runId, state, version }: ViewProps<GalleryState>) {
         </p>
       ) : null}
       {error ? <p className="chart-empty">{error}</p> : null}
-      {!pages && !error ? <p className="chart-empty">The gallery fills once the first epoch has finished.</p> : null}
+      {!pages && !error ? (
+        <p className="chart-empty">
+          {state.epoch > 0 || state.ended ? 'Loading the test predictions…' : 'The gallery fills once the first epoch has finished.'}
+        </p>
+      ) : null}
       <ul className="gallery-grid" style={{ display: 'flex', flexWrap: 'wrap', gap: 6, listStyle: 'none', padding: 0 }}>
         {pages?.items.map((item) => {
           const wrong = item.label !== item.predicted
