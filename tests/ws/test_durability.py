@@ -21,7 +21,8 @@ from websockets.sync.client import connect
 
 from layerlab.api.testing import ServerProcess, run_body, wait_for_status
 
-LONG = run_body(dataset="spiral", n=2000, epochs=500, batch_size=16)
+#: Epochs of ~900 steps (a few tenths of a second each), so a client sees several step events inside one.
+LONG = run_body(dataset="spiral", n=20000, epochs=100, batch_size=16)
 
 
 def _kill_moment(moment: str, seen: list[dict[str, Any]]) -> bool:
