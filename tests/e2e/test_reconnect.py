@@ -57,7 +57,9 @@ class FlakyNetwork:
 
 
 def _plotted_x(page: Page, chart: str, trace: int) -> list[float]:
-    values: Any = page.get_by_role("img", name=chart).evaluate(f"el => Array.from(el.data?.[{trace}]?.x ?? [])")
+    # The canvas chart keeps the series it last drew on its element (`plotted`, LineCanvas.tsx).
+    script = f"el => {{ const s = el.plotted?.[{trace}]; return s ? Array.from(s.x).slice(0, s.count) : [] }}"
+    values: Any = page.get_by_role("img", name=chart).evaluate(script)
     return [float(v) for v in values]
 
 

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react
 import { prepare } from '../inside/draw'
 import { useEditorStore } from '../store/editorStore'
 import { useFrameDraw } from '../views/frameDraw'
-import { drawLineChart, fromPixelX, hoverValues, type ChartLayout, type LineChartSpec } from './lineChart'
+import { drawLineChart, fromPixelX, hoverValues, type ChartLayout, type LineChartSpec, type LineSeries } from './lineChart'
 
 export interface LineCanvasProps {
   /** Names the draws (`plot:<name>`, `window.__layerlab.draws`). */
@@ -29,6 +29,11 @@ export interface LineCanvasProps {
   /** The hover read-out's heading for an x (`step 120`). */
   xLabel: (x: number) => string
   children?: React.ReactNode
+}
+
+/** The chart's element carries the series it last drew (each series' first `count` points). */
+export interface PlottedElement extends HTMLDivElement {
+  plotted?: readonly LineSeries[]
 }
 
 interface Hover {
@@ -77,11 +82,13 @@ export function LineCanvas({ name, runId, label, build, deps, minIntervalMs, aft
       layout.current = null
       lastSpec.current = null
       for (const key of Object.keys(element.dataset)) delete element.dataset[key]
+      delete (element as PlottedElement).plotted
       return false
     }
     const full: LineChartSpec = { ...spec, presenter, color: color.current, hoverX: hover?.x ?? null }
     layout.current = drawLineChart(ctx, width, height, full)
     lastSpec.current = full
+    ;(element as PlottedElement).plotted = full.series // what it drew, for tests (references, no copies)
     afterDraw?.(element)
     return true
   }
