@@ -45,6 +45,7 @@ function Ask({ runId, state }: ViewProps<GalleryState>) {
   const [input, setInput] = useState<number[] | null>(null)
   const [point, setPoint] = useState<[number, number]>([0, 0])
 
+  const lastAsked = useRef<{ key: string; at: number; ended: boolean } | null>(null)
   const asker = useMemo(
     () =>
       newestWins<{ x: unknown; saliency: boolean; target: number | null }, PredictResponse>({
@@ -53,7 +54,10 @@ function Ask({ runId, state }: ViewProps<GalleryState>) {
           setAnswer(r)
           setError(null)
         },
-        onError: (e) => setError(askError(e)),
+        onError: (e) => {
+          setError(askError(e))
+          lastAsked.current = null // asked too early (no weights yet): the next epoch asks at once
+        },
         intervalMs: 250,
       }),
     [runId],
@@ -61,7 +65,6 @@ function Ask({ runId, state }: ViewProps<GalleryState>) {
   useEffect(() => () => asker.cancel(), [asker])
   const [figure, setFigure] = useState<HTMLElement | null>(null)
   const visible = useVisible(figure)
-  const lastAsked = useRef<{ key: string; at: number; ended: boolean } | null>(null)
 
   const load = useMemo(() => {
     if (!example) return null
