@@ -56,7 +56,7 @@ POSITION = re.compile(r"^x (-?[\d.]+), y (-?[\d.]+)$")
 def _hover(boundary: Locator, x: float, y: float) -> tuple[float, float, str]:
     """Hover (x, y) px inside the boundary: the read-out's position and its value line."""
     boundary.hover(position={"x": x, "y": y})
-    tip = boundary.locator(".boundary-hover")
+    tip = boundary.locator(".chart-hover")
     expect(tip).to_be_visible()
     match = POSITION.match(tip.locator("span").first.inner_text())
     assert match, tip.inner_text()
@@ -148,7 +148,7 @@ def test_spiral_template_trains_and_draws_its_decision_boundary(
     expect(boundary).to_have_attribute("data-epoch", str(last["epoch"]))
 
     boundary.hover(position={"x": 2, "y": 2})  # off the plane: no read-out in the screenshot
-    expect(boundary.locator(".boundary-hover")).to_have_count(0)
+    expect(boundary.locator(".chart-hover")).to_have_count(0)
     page.screenshot(path=str(screenshot_dir / "spiral-boundary.png"))
     page.keyboard.press("Escape")
     expect(page.get_by_role("button", name="Expand dashboard")).to_be_visible()

@@ -12,13 +12,14 @@
  * none out of sight. The chart carries `data-epoch` and `data-run-id` of what it last drew.
  */
 
-import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react'
+import { useCallback, useRef, useState, type MouseEvent } from 'react'
 import type { DecisionBoundaryEvent } from '../api/events'
 import { prepare } from '../inside/draw'
 import { useEditorStore } from '../store/editorStore'
 import { useRunStore } from '../store/runStore'
 import type { BoundaryState } from '../views/boundary'
 import { useFrameDraw } from '../views/frameDraw'
+import { useCanvasBox } from './useCanvasBox'
 import { snapshotAt } from '../views/history'
 import type { ViewProps } from '../views/registry'
 import './boundary.css'
@@ -89,11 +90,8 @@ interface Hover {
 export function DecisionBoundary({ runId, state, step, version }: ViewProps<BoundaryState>) {
   const [element, setElement] = useState<HTMLDivElement | null>(null)
   const canvas = useRef<HTMLCanvasElement | null>(null)
-  const size = useRef({ width: 0, height: 0 })
   const layout = useRef<PlaneLayout | null>(null)
   const image = useRef<PlaneImageCache | null>(null)
-  const color = useRef('#333')
-  const [resized, setResized] = useState(0)
   const [hover, setHover] = useState<Hover | null>(null)
   const presenter = useEditorStore((s) => s.presenter)
   const labels = useClassLabels(runId, state.labels)
@@ -101,22 +99,7 @@ export function DecisionBoundary({ runId, state, step, version }: ViewProps<Boun
   const picked = useRunStore((s) => (runId && s.planePoint?.runId === runId ? s.planePoint : null))
   const event = runId ? snapshotAt(state.history, step) : null
 
-  useEffect(() => {
-    if (!element) return
-    color.current = getComputedStyle(element).color || '#333'
-    const measure = () => {
-      const { width, height } = element.getBoundingClientRect()
-      if (width !== size.current.width || height !== size.current.height) {
-        size.current = { width, height }
-        setResized((n) => n + 1)
-      }
-    }
-    measure()
-    if (typeof ResizeObserver === 'undefined') return
-    const observer = new ResizeObserver(measure)
-    observer.observe(element)
-    return () => observer.disconnect()
-  }, [element, presenter])
+  const { size, color, resized } = useCanvasBox(element, presenter)
 
   const draw = () => {
     const target = canvas.current
@@ -225,7 +208,7 @@ export function DecisionBoundary({ runId, state, step, version }: ViewProps<Boun
           ) : null}
           {read && hover ? (
             <div
-              className="boundary-hover"
+              className="chart-hover"
               style={{ ...(flip ? { right: size.current.width - hover.px + 12 } : { left: hover.px + 12 }), top: Math.max(0, hover.py - 12) }}
             >
               <span>{read.position}</span>

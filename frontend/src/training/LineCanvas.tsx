@@ -4,10 +4,11 @@
  * out of sight), with a legend and a hover read-out of the nearest point of every series.
  */
 
-import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react'
+import { useCallback, useRef, useState, type MouseEvent } from 'react'
 import { prepare } from '../inside/draw'
 import { useEditorStore } from '../store/editorStore'
 import { useFrameDraw } from '../views/frameDraw'
+import { useCanvasBox } from './useCanvasBox'
 import { drawLineChart, fromPixelX, hoverValues, type ChartLayout, type LineChartSpec, type LineSeries } from './lineChart'
 
 export interface LineCanvasProps {
@@ -45,30 +46,12 @@ interface Hover {
 export function LineCanvas({ name, runId, label, build, deps, minIntervalMs, afterDraw, xLabel, children }: LineCanvasProps) {
   const [element, setElement] = useState<HTMLDivElement | null>(null)
   const canvas = useRef<HTMLCanvasElement | null>(null)
-  const size = useRef({ width: 0, height: 0 })
   const layout = useRef<ChartLayout | null>(null)
   const lastSpec = useRef<LineChartSpec | null>(null)
-  const color = useRef('#333')
   const [hover, setHover] = useState<Hover | null>(null)
-  const [resized, setResized] = useState(0)
   const presenter = useEditorStore((s) => s.presenter)
 
-  useEffect(() => {
-    if (!element) return
-    color.current = getComputedStyle(element).color || '#333'
-    const measure = () => {
-      const { width, height } = element.getBoundingClientRect()
-      if (width !== size.current.width || height !== size.current.height) {
-        size.current = { width, height }
-        setResized((n) => n + 1)
-      }
-    }
-    measure()
-    if (typeof ResizeObserver === 'undefined') return
-    const observer = new ResizeObserver(measure)
-    observer.observe(element)
-    return () => observer.disconnect()
-  }, [element, presenter])
+  const { size, color, resized } = useCanvasBox(element, presenter)
 
   const draw = () => {
     const target = canvas.current
@@ -109,7 +92,8 @@ export function LineCanvas({ name, runId, label, build, deps, minIntervalMs, aft
 
   const values = hover && lastSpec.current ? hoverValues(lastSpec.current, hover.x) : []
   const series = build()?.series ?? [] // references to the state's arrays: cheap
-  const flip = hover !== null && hover.px > size.current.width * 0.5
+  // Right of the pointer, pushed left as far as needed for a read-out (about 150 px wide) to fit.
+  const hoverLeft = hover === null ? 0 : Math.max(0, Math.min(hover.px + 12, size.current.width - 150))
   return (
     <div ref={setElement} className="chart line-chart" role="img" aria-label={label} onMouseMove={onMove} onMouseLeave={() => setHover(null)}>
       <canvas ref={canvas} />
@@ -125,8 +109,8 @@ export function LineCanvas({ name, runId, label, build, deps, minIntervalMs, aft
       ) : null}
       {values.length > 0 && hover ? (
         <div
-          className="line-hover"
-          style={{ ...(flip ? { right: size.current.width - hover.px + 12 } : { left: hover.px + 12 }), top: Math.max(0, hover.py - 12) }}
+          className="chart-hover"
+          style={{ left: hoverLeft, top: Math.max(0, hover.py - 12) }}
         >
           <strong>{xLabel(values[0].x)}</strong>
           {values.map((v) => (
