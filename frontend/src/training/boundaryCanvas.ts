@@ -12,7 +12,7 @@
  */
 
 import type { DecisionBoundaryEvent } from '../api/events'
-import { niceTicks, tickLabel } from './lineChart'
+import { fromPixelX, fromPixelY, niceTicks, tickLabel, toPixelX, toPixelY, type ChartLayout } from './lineChart'
 import { CLASS_COLORS } from './plotly'
 
 export type Rgb = [number, number, number]
@@ -178,17 +178,8 @@ export function planePixels(surface: readonly (readonly number[])[], coloring: C
 
 // ---- layout ----------------------------------------------------------------------------
 
-/** The plot area in CSS pixels and the data ranges it spans (`x0..x1` across, `y0..y1` up). */
-export interface PlaneLayout {
-  left: number
-  top: number
-  width: number
-  height: number
-  x0: number
-  x1: number
-  y0: number
-  y1: number
-}
+/** The plot area in CSS pixels and the data ranges it spans (`x0..x1` across, `y0..y1` up): the line charts' layout. */
+export type PlaneLayout = ChartLayout
 
 export interface Margins {
   left: number
@@ -226,13 +217,13 @@ export function layoutPlane(
 }
 
 export function toPixel(l: PlaneLayout, x: number, y: number): [number, number] {
-  return [l.left + ((x - l.x0) / (l.x1 - l.x0)) * l.width, l.top + l.height - ((y - l.y0) / (l.y1 - l.y0)) * l.height]
+  return [toPixelX(l, x), toPixelY(l, y)]
 }
 
 /** The data point under a pixel; null outside the plot area. */
 export function fromPixel(l: PlaneLayout, px: number, py: number): [number, number] | null {
   if (px < l.left || px > l.left + l.width || py < l.top || py > l.top + l.height) return null
-  return [l.x0 + ((px - l.left) / l.width) * (l.x1 - l.x0), l.y0 + ((l.top + l.height - py) / l.height) * (l.y1 - l.y0)]
+  return [fromPixelX(l, px), fromPixelY(l, py)]
 }
 
 /**

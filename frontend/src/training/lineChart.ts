@@ -170,6 +170,11 @@ export function fromPixelX(l: ChartLayout, px: number): number {
   return l.x0 + ((px - l.left) / l.width) * (l.x1 - l.x0)
 }
 
+/** The y value under a pixel row. */
+export function fromPixelY(l: ChartLayout, py: number): number {
+  return l.y0 + ((l.top + l.height - py) / l.height) * (l.y1 - l.y0)
+}
+
 /**
  * Stroke one series; NaN breaks the line. Past about two points per pixel column, each column
  * is one vertical stroke from its lowest to its highest value (joined to its neighbours), which

@@ -119,10 +119,3 @@ export function usePlot({ minIntervalMs = 0, name = 'chart', runId = '' }: PlotO
 
   return { ref: setElement, element, plotly, presenter, run }
 }
-
-/** Remove the plot and forget what was drawn. */
-export function clearPlot(plotly: PlotlyApi, element: HTMLDivElement, drawn?: { current: unknown }): void {
-  plotly.purge(element)
-  if (drawn) drawn.current = null
-  for (const key of Object.keys(element.dataset)) delete element.dataset[key]
-}
