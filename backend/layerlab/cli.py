@@ -191,7 +191,8 @@ def _metrics_table(evaluation: Any) -> str:
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:
     from layerlab.training.control import RunControl
-    from layerlab.training.job import request_issues, run_job
+    from layerlab.training.job import run_job
+    from layerlab.training.plan import request_issues
 
     request = _build_request(args)
     issues = request_issues(request, settings)

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     max_nodes: int = Field(default=200, ge=1)
     max_epochs: int = Field(default=1000, ge=1)
     max_batch_size: int = Field(default=8192, ge=1)
+    max_sequence_length: int = Field(
+        default=512, ge=2, description="Longest training window (training.sequence_length) of a language model."
+    )
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
     max_predict_inputs: int = Field(
         default=64, ge=1, le=10_000, description="Most inputs one POST /api/runs/{id}/predict may send."

@@ -251,3 +251,32 @@ def test_run_list_is_paged_newest_first_without_requests(http: httpx.Client, wai
     assert http.get("/api/runs", params={"limit": 1001}).status_code == 422
     for run_id in ids:
         wait_for(run_id, {"completed"})
+
+
+def _char_model(vocab: int, *, units: int | None = None) -> dict[str, Any]:
+    nodes: list[dict[str, Any]] = [
+        {"id": "in", "type": "Input"},
+        {"id": "emb", "type": "Embedding", "params": {"vocab_size": vocab, "embedding_dim": 8}},
+        {"id": "rnn", "type": "GRU", "params": {"units": 8, "return_sequences": True}},
+        {"id": "out", "type": "Dense", "params": {"units": units or vocab}},
+    ]
+    edges = [{"source": a["id"], "target": b["id"]} for a, b in zip(nodes, nodes[1:], strict=False)]
+    return {"version": 1, "nodes": nodes, "edges": edges}
+
+
+def test_sequence_and_text_mistakes_are_422_naming_node_and_field(http: httpx.Client) -> None:
+    names = next(s for s in http.get("/api/datasets").json() if s["name"] == "names")
+    vocab = len(names["vocabulary"])
+    cases: list[tuple[dict[str, Any], str, str, str | None]] = [
+        ({"graph": _char_model(vocab), "dataset": "iris", "recipe": "language_model"}, "recipe_task_mismatch", "recipe", None),
+        ({"graph": _char_model(vocab - 10, units=vocab), "dataset": "names"}, "vocabulary_too_small", "vocab_size", "emb"),
+        ({"graph": _char_model(vocab), "dataset": "names", "training": {"sequence_length": 100_000}}, "limit_exceeded", "training.sequence_length", None),
+        ({"graph": _char_model(vocab), "dataset": "names", "training": {"sampling": {"prompt": "Ωmega"}}}, "prompt_out_of_vocabulary", "training.sampling.prompt", None),
+        ({"graph": _char_model(vocab), "dataset": {"name": "sine", "params": {"n": 100, "horizon": 90}}}, "invalid_dataset_param", "horizon", None),
+    ]  # fmt: skip
+    for body, code, field, node in cases:
+        response = http.post("/api/runs", json={"training": {"epochs": 1, **body.pop("training", {})}, **body})
+        assert response.status_code == 422, (code, response.text)
+        issue = response.json()["errors"][0]
+        assert (issue["code"], issue["field"], issue.get("node_id")) == (code, field, node), response.text
+        assert issue["hint"], issue

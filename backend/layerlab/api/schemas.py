@@ -17,7 +17,7 @@ from layerlab.graph.cost import CostEstimate
 from layerlab.graph.spec import GraphSpec
 from layerlab.training.config import TrainConfig
 from layerlab.training.events import ClassMetrics, RunState
-from layerlab.training.request import RunRequest
+from layerlab.training.request import RecipeName, RunRequest
 
 __all__ = [
     "ControlResponse",
@@ -102,6 +102,9 @@ class ValidateRequest(BaseModel):
         default=None,
         description="How it will train (batch size, optimizer, mixed precision…), for the cost estimate; "
         "default: TrainConfig's defaults.",
+    )
+    recipe: RecipeName = Field(
+        default="auto", description="The recipe it will train with (auto: from the data set's task)."
     )
 
     @field_validator("dataset", mode="before")

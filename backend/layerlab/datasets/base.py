@@ -4,6 +4,9 @@ A loader turns a :class:`DatasetRef` into :class:`DatasetSplits`: three explicit
 seeded splits as tensors (inputs ``float32``; targets ``int64`` class indices for
 classification, ``float32`` of shape ``(N, k)`` for regression). Images are
 ``(N, C, H, W)`` scaled to [0, 1]; tabular and 2-D sets are ``(N, features)``.
+Forecast sets (kind ``sequence``) hold windows: ``x`` float32 ``(N, window, 1)``, ``y``
+float32 ``(N, horizon)``. Text sets (task ``language_model``) hold one token stream per
+split: ``x`` = ``y`` = the same int64 ``(L,)`` tensor of ids into ``DatasetInfo.vocabulary``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 __all__ = ["DatasetInfo", "DatasetRef", "DatasetRefOrName", "DatasetSplits", "Split", "Task"]
 
-Task = Literal["classification", "regression"]
+Task = Literal["classification", "regression", "forecast", "language_model"]
 DatasetParam = int | float | str | bool
 
 
@@ -62,8 +65,17 @@ class DatasetInfo(BaseModel):
     input_shape: list[int] = Field(description="Per-sample shape, without the batch dimension.")
     num_classes: int | None = None
     class_names: list[str] | None = None
-    output_size: int | None = Field(default=None, description="Regression targets per sample.")
-    sizes: dict[str, int] = Field(default_factory=dict, description="Samples per split: train, val, test.")
+    output_size: int | None = Field(
+        default=None, description="Regression targets per sample; for a forecast set, the horizon."
+    )
+    vocabulary: list[str] | None = Field(
+        default=None,
+        description="Text sets: the characters, sorted by code point; a token id is an index into this list.",
+    )
+    sizes: dict[str, int] = Field(
+        default_factory=dict,
+        description="Samples per split: train, val, test (forecast sets: windows; text sets: characters).",
+    )
     available: bool = True
     reason: str | None = None
     params_schema: dict[str, object] = Field(
@@ -105,5 +117,5 @@ class DatasetSplits:
 
     @property
     def task(self) -> Task:
-        """``classification`` or ``regression``."""
+        """``classification``, ``regression``, ``forecast`` or ``language_model``."""
         return self.info.task

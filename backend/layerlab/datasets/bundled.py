@@ -9,15 +9,18 @@ so listing stays cheap.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel
 
-from layerlab.datasets.base import DatasetInfo, DatasetSplits, Split
-from layerlab.datasets.params import NoParams, params_schema
+from layerlab.datasets.base import DatasetInfo, DatasetRef, DatasetSplits, Split
+from layerlab.datasets.params import NoParams, params_schema, parse_params
 from layerlab.datasets.splits import split_counts, split_indices, standardize, to_tensor
+from layerlab.settings import Settings
 
 __all__ = ["BUNDLED_SETS", "BundledSet", "bundled_info", "load_bundled"]
 
@@ -27,7 +30,7 @@ TEST_FRACTION = 0.15
 
 @dataclass(frozen=True)
 class BundledSet:
-    """A data set from ``sklearn.datasets``."""
+    """A data set from ``sklearn.datasets`` (a :class:`DatasetSpec` without params)."""
 
     name: str
     title: str
@@ -36,6 +39,20 @@ class BundledSet:
     input_shape: tuple[int, ...]
     class_names: tuple[str, ...]
     samples: int
+    params_model: type[NoParams] = NoParams
+
+    def info(self, settings: Settings, params: BaseModel | None = None) -> DatasetInfo:
+        """The set's info (see :func:`bundled_info`)."""
+        return bundled_info(self)
+
+    def parse_params(self, params: Mapping[str, object]) -> BaseModel:
+        """No params: any param is ``invalid_dataset_param``."""
+        return parse_params(self.name, self.params_model, params)
+
+    def load(self, ref: DatasetRef, settings: Settings, *, seed: int) -> DatasetSplits:
+        """Check that ``ref`` has no params, then load (see :func:`load_bundled`)."""
+        self.parse_params(ref.params)
+        return load_bundled(self, seed=seed)
 
 
 BUNDLED_SETS: dict[str, BundledSet] = {

@@ -1,8 +1,8 @@
-"""Download of data-set files: mirrors in order, md5 verification, atomic writes, safe extraction.
+"""Download of data-set files: mirrors in order, md5 / SHA-256 verification, atomic writes, safe extraction.
 
 :func:`fetch` downloads every file of a :class:`RemoteSource` that is missing from a folder.
 Each file goes to a private staging folder beside the target (``tmp`` + ``os.replace``),
-is checked against its published md5, and only when *all* files are good are they moved
+is checked against its published md5 (and SHA-256 when given), and only when *all* files are good are they moved
 into place — a failed or corrupt download leaves nothing behind. Archives (CIFAR-10's
 ``tar.gz``) are opened with :mod:`tarfile` but never extracted by it: only the expected
 member names are copied out, by our own code, to flat file names — no path traversal,
@@ -42,11 +42,23 @@ _locks_guard = threading.Lock()
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One published file: its name on the mirrors, its md5, and its size (for progress)."""
+    """One published file: its name on the mirrors, its checksums, and its size (for progress).
+
+    ``md5`` and ``sha256`` are hex digests; each one given is checked (at least one should be).
+    """
 
     name: str
-    md5: str
+    md5: str | None
     size: int | None = None
+    sha256: str | None = None
+
+    def mismatch(self, md5: str, sha256: str) -> str | None:
+        """What differs between the expected digests and the ones of a download, or None when all match."""
+        if self.md5 is not None and md5 != self.md5:
+            return f"md5 {md5}, expected {self.md5}"
+        if self.sha256 is not None and sha256 != self.sha256:
+            return f"sha256 {sha256}, expected {self.sha256}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -73,9 +85,10 @@ def _lock_for(key: str) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
-def _download_one(url: str, dest: Path, expected_size: int | None) -> str:
-    """Stream ``url`` into ``dest``; return the md5 hex digest of what was written."""
+def _download_one(url: str, dest: Path, expected_size: int | None) -> tuple[str, str]:
+    """Stream ``url`` into ``dest``; return the md5 and SHA-256 hex digests of what was written."""
     md5 = hashlib.md5(usedforsecurity=False)
+    sha256 = hashlib.sha256()
     request = urllib.request.Request(url, headers={"User-Agent": "layerlab"})
     with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response, dest.open("wb") as out:
         length = response.headers.get("Content-Length")
@@ -87,19 +100,20 @@ def _download_one(url: str, dest: Path, expected_size: int | None) -> str:
             while chunk := response.read(_CHUNK):
                 out.write(chunk)
                 md5.update(chunk)
+                sha256.update(chunk)
                 bar.update(len(chunk))
-    return md5.hexdigest()
+    return md5.hexdigest(), sha256.hexdigest()
 
 
 def _fetch_file(source: RemoteSource, remote: RemoteFile, staging: Path, label: str) -> Path:
-    """Download ``remote`` from the first mirror that serves it with the right md5."""
+    """Download ``remote`` from the first mirror that serves it with the right checksums."""
     problems: list[str] = []
     corrupt: list[str] = []
     dest = staging / remote.name
     for mirror in source.mirrors:
         url = mirror + remote.name
         try:
-            digest = _download_one(url, dest, remote.size)
+            md5, sha256 = _download_one(url, dest, remote.size)
         except urllib.error.HTTPError as exc:
             exc.close()
             reason: object = f"HTTP {exc.code} {exc.reason}"
@@ -113,12 +127,13 @@ def _fetch_file(source: RemoteSource, remote: RemoteFile, staging: Path, label: 
             logger.warning("download of %s failed: %s", url, reason)
             dest.unlink(missing_ok=True)
             continue
-        if digest != remote.md5:
-            corrupt.append(f"{url} (md5 {digest}, expected {remote.md5})")
-            logger.warning("checksum mismatch for %s: md5 %s, expected %s", url, digest, remote.md5)
+        mismatch = remote.mismatch(md5, sha256)
+        if mismatch is not None:
+            corrupt.append(f"{url} ({mismatch})")
+            logger.warning("checksum mismatch for %s: %s", url, mismatch)
             dest.unlink(missing_ok=True)
             continue
-        logger.info("downloaded %s (md5 ok)", url)
+        logger.info("downloaded %s (checksum ok)", url)
         return dest
     if corrupt:
         raise DatasetError(
@@ -171,7 +186,7 @@ def fetch(source: RemoteSource, folder: Path, *, label: str) -> list[Path]:
     data set in messages. Returns the paths now in ``folder``.
 
     Raises:
-        DatasetError: ``dataset_corrupt`` when a download fails its md5 on every mirror (nothing
+        DatasetError: ``dataset_corrupt`` when a download fails its checksum on every mirror (nothing
             is kept); ``dataset_unavailable`` when no mirror could be reached.
     """
     wanted = [PurePosixPath(m).name for m in source.extract] if source.extract else [f.name for f in source.files]

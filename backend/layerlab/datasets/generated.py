@@ -18,9 +18,10 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from layerlab.datasets.base import DatasetInfo, DatasetSplits, Split, Task
+from layerlab.datasets.base import DatasetInfo, DatasetRef, DatasetSplits, Split, Task
 from layerlab.datasets.params import Classify2DParams, MoonsParams, Regress2DParams, params_schema, parse_params
 from layerlab.datasets.splits import split_counts, split_indices, to_tensor
+from layerlab.settings import Settings
 
 __all__ = ["GENERATED_SETS", "GeneratedSet", "Generator2D", "generated_info", "load_generated"]
 
@@ -137,7 +138,7 @@ def multi_gaussian(
 
 @dataclass(frozen=True)
 class GeneratedSet:
-    """A generated 2-D data set: its formula, task and params model."""
+    """A generated 2-D data set: its formula, task and params model (a :class:`DatasetSpec`)."""
 
     name: str
     title: str
@@ -145,6 +146,18 @@ class GeneratedSet:
     task: Task
     generate: Generator2D
     params_model: type[Classify2DParams] | type[MoonsParams] | type[Regress2DParams]
+
+    def info(self, settings: Settings, params: BaseModel | None = None) -> DatasetInfo:
+        """The set's info; sizes follow ``params.n`` (see :func:`generated_info`)."""
+        return generated_info(self, params)
+
+    def parse_params(self, params: Mapping[str, object]) -> BaseModel:
+        """The validated params (``invalid_dataset_param`` naming the bad or unknown param)."""
+        return parse_params(self.name, self.params_model, params)
+
+    def load(self, ref: DatasetRef, settings: Settings, *, seed: int) -> DatasetSplits:
+        """Generate and split the points (see :func:`load_generated`)."""
+        return load_generated(self, ref.params, seed=seed)
 
 
 _CLASS_NAMES = ["0", "1"]

@@ -24,18 +24,20 @@ import os
 import shutil
 import struct
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel
 
-from layerlab.datasets.base import DatasetInfo, DatasetSplits, Split
+from layerlab.datasets.base import DatasetInfo, DatasetRef, DatasetSplits, Split
 from layerlab.datasets.cifar import CIFAR10_CLASSES, RECORD_BYTES, read_cifar_batches
 from layerlab.datasets.download import RemoteFile, RemoteSource, fetch
 from layerlab.datasets.idx import read_idx
-from layerlab.datasets.params import NoParams, params_schema
+from layerlab.datasets.params import NoParams, params_schema, parse_params
 from layerlab.datasets.splits import split_indices, to_tensor
 from layerlab.errors import DatasetError
 from layerlab.settings import Settings
@@ -67,6 +69,20 @@ class ImageSet:
     remote: RemoteSource
     nominal_train: int
     nominal_test: int = 10_000
+    params_model: type[NoParams] = NoParams
+
+    def info(self, settings: Settings, params: BaseModel | None = None) -> DatasetInfo:
+        """The set's info, with its availability (see :func:`image_set_info`)."""
+        return image_set_info(self, settings)
+
+    def parse_params(self, params: Mapping[str, object]) -> BaseModel:
+        """No params: any param is ``invalid_dataset_param``."""
+        return parse_params(self.name, self.params_model, params)
+
+    def load(self, ref: DatasetRef, settings: Settings, *, seed: int) -> DatasetSplits:
+        """Check that ``ref`` has no params, then load (see :func:`load_image_set`)."""
+        self.parse_params(ref.params)
+        return load_image_set(self, settings, seed=seed)
 
     def expected_files(self) -> list[str]:
         """The files a folder must hold, as shown in messages (``mnist/train-images-idx3-ubyte.gz`` …)."""

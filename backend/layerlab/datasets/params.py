@@ -1,4 +1,4 @@
-"""Parameter models of the data sets: one pydantic model per generated set.
+"""Parameter models of the data sets: one pydantic model per generated set and per series.
 
 Every data set has a params model (``extra="forbid"``, so unknown params are errors).
 Its JSON Schema is :attr:`DatasetInfo.params_schema`; :func:`parse_params` turns a
@@ -19,6 +19,8 @@ __all__ = [
     "MoonsParams",
     "NoParams",
     "Regress2DParams",
+    "SineParams",
+    "SunspotsParams",
     "params_schema",
     "parse_params",
 ]
@@ -27,6 +29,10 @@ ParamsT = TypeVar("ParamsT", bound=BaseModel)
 
 MIN_POINTS = 10
 MAX_POINTS = 100_000
+MIN_WINDOW = 2
+MAX_WINDOW = 512
+MAX_HORIZON = 64
+MIN_SERIES = 100
 
 
 def _points_field(default: int) -> Any:
@@ -94,6 +100,77 @@ class Regress2DParams(BaseModel):
         0.0, "How far the target is computed from a jittered point: 0 is exact; the Playground's slider goes to 0.5."
     )
     seed: int | None = _SEED_FIELD
+
+
+def _window_field(default: int) -> Any:
+    """The ``window`` field of every forecast set: how many past values each sample sees."""
+    return Field(
+        default=default,
+        title="Window",
+        ge=MIN_WINDOW,
+        le=MAX_WINDOW,
+        description="Past values per sample: the model sees this many steps and predicts the next ones.",
+    )
+
+
+def _horizon_field() -> Any:
+    """The ``horizon`` field of every forecast set: how many values each sample predicts."""
+    return Field(
+        default=1,
+        title="Horizon",
+        ge=1,
+        le=MAX_HORIZON,
+        description="Values to predict per sample, right after the window (1 = one step ahead).",
+    )
+
+
+class SineParams(BaseModel):
+    """Parameters of the generated sine series (one sine, optionally plus a second, plus noise)."""
+
+    model_config = ConfigDict(extra="forbid", title="Sine series")
+
+    n: int = Field(
+        default=1000,
+        title="Length",
+        ge=MIN_SERIES,
+        le=MAX_POINTS,
+        description="Values in the series; its windows are split 70/15/15 in time order.",
+    )
+    frequency: float = Field(
+        default=0.05,
+        title="Frequency",
+        gt=0.0,
+        le=0.5,
+        description="Cycles per step of the sine (0.05 = one cycle every 20 steps; 0.5 is the fastest a series shows).",
+    )
+    second_frequency: float = Field(
+        default=0.0,
+        title="Second frequency",
+        ge=0.0,
+        le=0.5,
+        description="Cycles per step of a second sine of half the amplitude added to the first; 0 = none.",
+    )
+    noise: float = _noise_field(
+        0.05, "Standard deviation of the Gaussian noise added to every value (the sine's amplitude is 1)."
+    )
+    window: int = _window_field(24)
+    horizon: int = _horizon_field()
+    seed: int | None = Field(
+        default=None,
+        title="Seed",
+        ge=0,
+        le=2**32 - 1,
+        description="Seed of the noise; leave it empty to use the run's seed.",
+    )
+
+
+class SunspotsParams(BaseModel):
+    """Parameters of the yearly sunspot numbers: only the windowing."""
+
+    model_config = ConfigDict(extra="forbid", title="Sunspots")
+
+    window: int = _window_field(12)
+    horizon: int = _horizon_field()
 
 
 def params_schema(model: type[BaseModel]) -> dict[str, object]:

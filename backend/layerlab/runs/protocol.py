@@ -6,6 +6,9 @@ Server → worker (``send_bytes`` of a JSON object), one of::
     {"op": "pause" | "resume" | "stop" | "step", "run_id": ...}
     {"op": "learning_rate", "run_id": ..., "value": 0.01}
     {"op": "probe", "run_id": ..., "value": 7}        the probe sample's index in the validation split
+    {"op": "sampling", "run_id": ..., "value": {"temperature": 0.5, "prompt": "ROMEO:"}}
+                                                      a language model's new sample settings (any of
+                                                      temperature, length, prompt)
     {"op": "exit"}
 
 Worker → server (``send_bytes``), one of::
@@ -35,7 +38,7 @@ __all__ = [
     "encode_event",
 ]
 
-ControlOp = Literal["pause", "resume", "stop", "step", "learning_rate", "probe"]
+ControlOp = Literal["pause", "resume", "stop", "step", "learning_rate", "probe", "sampling"]
 
 READY = b"R"
 HEARTBEAT = b"H"

@@ -306,8 +306,9 @@ class Runner:
         await self.settle(run_id)  # answer once the run reads back as queued (durable before visible)
         return handle
 
-    def control(self, run_id: str, op: ControlOp, value: float | None = None) -> str:
-        """Pause, resume, stop, step, change the learning rate or the probe sample of a run; returns its status now.
+    def control(self, run_id: str, op: ControlOp, value: float | dict[str, object] | None = None) -> str:
+        """Pause, resume, stop, step, change the learning rate, the probe sample or the sampling settings of a run;
+        returns its status now.
 
         A stop reaches the engine between batches; if it has not taken effect after
         ``stop_grace_s`` (a long batch, a download, the evaluation) the watchdog ends the worker.
@@ -335,9 +336,11 @@ class Runner:
             "step": ("running", "paused", "queued"),
             "learning_rate": ("running", "paused", "queued"),
             "probe": ("running", "paused"),
+            "sampling": ("running", "paused"),
         }
         if handle.status not in allowed[op]:
-            what = "change its probe sample" if op == "probe" else f"{op.replace('_', ' ')} it"
+            changes = {"probe": "change its probe sample", "sampling": "change its text samples"}
+            what = changes.get(op, f"{op.replace('_', ' ')} it")
             raise RunConflictError(f"Run {run_id} is {handle.status}; cannot {what} now.")
         if op == "stop":
             self._stop_on_worker(

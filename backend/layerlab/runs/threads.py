@@ -34,10 +34,10 @@ SINGLE_THREAD_FLOPS = 50_000_000
 
 def flops_per_step(request: RunRequest, settings: Settings) -> int | None:
     """The estimated FLOPs of one training step of ``request``; None when the graph has no estimate."""
-    from layerlab.training.job import check_graph_for_dataset  # the job module imports torch
+    from layerlab.training.plan import check_graph_for_dataset  # the plan module imports torch
 
     report, _, _ = check_graph_for_dataset(
-        request.graph, request.dataset, settings, request.training.loss, request.training
+        request.graph, request.dataset, settings, request.training.loss, request.training, request.recipe
     )
     cost = report.cost
     if cost is None or not cost.complete:

@@ -6,7 +6,7 @@ default :func:`layerlab.training.job.run_job`), says it is ready, then loops: ta
 ``run`` command, call the job with an ``emit`` that frames every event onto the event
 pipe, send ``done``. A thread reads the command pipe the whole time and calls the
 current run's :class:`~layerlab.training.control.RunControl` (pause, resume, stop, step,
-learning rate), so commands reach the engine between steps.
+learning rate, probe sample, sampling settings), so commands reach the engine between steps.
 
 A thread sends a heartbeat (``b"H"``) every ``worker_heartbeat_s`` from the moment the
 process starts, so the server can tell a busy worker from a hung one. The process runs
@@ -190,6 +190,8 @@ def _read_commands(ctrl: Connection, jobs: queue.Queue[dict[str, Any] | None], c
             control.set_learning_rate(float(message["value"]))
         elif op == "probe":
             control.set_probe_index(int(message["value"]))
+        elif op == "sampling" and isinstance(message.get("value"), dict):
+            control.set_sampling(message["value"])
 
 
 def worker_main(

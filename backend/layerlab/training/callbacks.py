@@ -31,6 +31,7 @@ from torch import nn
 
 from layerlab.datasets.base import DatasetSplits
 from layerlab.errors import NonFiniteLossError, TrainingError
+from layerlab.training.config import SamplingConfig
 from layerlab.training.events import (
     ClassMetrics,
     ConfusionMatrixEvent,
@@ -125,8 +126,16 @@ class TrainState:
     model: nn.Module | None = None
     data: DatasetSplits | None = None
     loss_tensor: torch.Tensor | None = None
+    #: The recipe's loss of ``(output, target)`` for one batch (probes such as the telemetry's gradients use it).
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
+    #: For recipes with several networks: each one's loss of the current batch (detached, on the device).
+    loss_tensors: dict[str, torch.Tensor] | None = None
     #: The monitor (validation) example the live activations follow; a new one arrives through RunControl.
     probe_index: int = 0
+    #: A language model's live samples (temperature, length, prompt); changes arrive through RunControl.
+    sampling: SamplingConfig | None = None
+    #: Set by the loop when ``sampling`` changed (a producer may sample at once); producers clear it.
+    sampling_changed: bool = False
     _synced_step: int = -1
 
     def batch_loss(self) -> float:

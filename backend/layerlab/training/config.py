@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["EarlyStoppingConfig", "LossName", "OptimizerName", "ScheduleName", "TrainConfig"]
+__all__ = ["EarlyStoppingConfig", "LossName", "OptimizerName", "SamplingConfig", "ScheduleName", "TrainConfig"]
 
 OptimizerName = Literal["sgd", "adam", "adamw", "rmsprop", "adagrad"]
 LossName = Literal["auto", "cross_entropy", "binary_cross_entropy", "mse", "mae", "huber"]
@@ -34,6 +34,21 @@ class EarlyStoppingConfig(BaseModel):
     restore_best_weights: bool = True
 
     _integers = field_validator("patience", mode="before")(_integral)
+
+
+class SamplingConfig(BaseModel):
+    """How a language model's live text samples are drawn (changeable while the run trains)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    temperature: float = Field(
+        default=0.8, ge=0.05, le=5.0, description="Below 1: safer, more repetitive text; above 1: wilder."
+    )
+    length: int = Field(default=200, ge=1, le=2000, description="Characters generated per sample.")
+    prompt: str = Field(default="", max_length=500, description="Text the sample continues (empty: from a newline).")
+    every_s: float = Field(default=3.0, ge=0.5, le=600.0, description="Seconds between samples while training.")
+
+    _integers = field_validator("length", mode="before")(_integral)
 
 
 class TrainConfig(BaseModel):
@@ -90,9 +105,26 @@ class TrainConfig(BaseModel):
     probe_index: int = Field(
         default=0, ge=0, description="The validation example whose values the activation views show."
     )
+    sequence_length: int | None = Field(
+        default=None,
+        ge=2,
+        le=100_000,
+        description="Language models: characters per training window (default 64; the server sets a limit).",
+    )
+    sampling: SamplingConfig = Field(
+        default_factory=SamplingConfig, description="Language models: the live text samples."
+    )
 
     _integers = field_validator(
-        "epochs", "batch_size", "step_size", "seed", "max_steps", "boundary_resolution", "probe_index", mode="before"
+        "epochs",
+        "batch_size",
+        "step_size",
+        "seed",
+        "max_steps",
+        "boundary_resolution",
+        "probe_index",
+        "sequence_length",
+        mode="before",
     )(_integral)
 
     @model_validator(mode="after")

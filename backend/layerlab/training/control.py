@@ -1,9 +1,9 @@
 """RunControl: commands that reach a running fit between steps.
 
 Thread-safe: a server-side reader thread calls :meth:`pause`, :meth:`resume`,
-:meth:`stop`, :meth:`step_once`, :meth:`set_learning_rate` and :meth:`set_probe_index`; the
-engine calls :meth:`take_learning_rate`, :meth:`take_probe_index` and :meth:`wait_if_paused`
-between batches.
+:meth:`stop`, :meth:`step_once`, :meth:`set_learning_rate`, :meth:`set_probe_index` and
+:meth:`set_sampling`; the engine calls :meth:`take_learning_rate`, :meth:`take_probe_index`,
+:meth:`take_sampling` and :meth:`wait_if_paused` between batches.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class RunControl:
         self._single_steps = 0
         self._pending_lr: float | None = None
         self._pending_probe: int | None = None
+        self._pending_sampling: dict[str, object] | None = None
 
     # --- called by whoever controls the run -------------------------------------------
     def pause(self) -> None:
@@ -56,6 +57,14 @@ class RunControl:
         with self._lock:
             self._pending_probe = index
 
+    def set_sampling(self, changes: dict[str, object]) -> None:
+        """Change a language model's live samples (``temperature``, ``length``, ``prompt``) from the next batch on.
+
+        Changes since the engine last looked are merged (the later value of a key wins).
+        """
+        with self._lock:
+            self._pending_sampling = {**(self._pending_sampling or {}), **changes}
+
     # --- called by the engine -----------------------------------------------------------
     @property
     def is_stop_requested(self) -> bool:
@@ -79,6 +88,12 @@ class RunControl:
         with self._lock:
             index, self._pending_probe = self._pending_probe, None
             return index
+
+    def take_sampling(self) -> dict[str, object] | None:
+        """The sampling changes asked for since the last call, if any."""
+        with self._lock:
+            changes, self._pending_sampling = self._pending_sampling, None
+            return changes
 
     def wait_if_paused(self, timeout_s: float | None = None) -> bool:
         """Block while paused; return True when the next batch may run.

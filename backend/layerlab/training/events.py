@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 __all__ = [
     "ActivationsEvent",
@@ -243,12 +243,15 @@ class DecisionBoundaryEvent(EventBase):
 
 
 class SamplesEvent(EventBase):
-    """Generated or predicted examples (images, points, text)."""
+    """Generated or predicted examples (images, points, text, forecasts)."""
 
     type: Literal["samples"] = "samples"
     epoch: int | None = None
-    kind: Literal["images", "points", "text", "predictions"]
-    items: list[dict[str, float | int | str | list[float] | list[list[float]] | None]]
+    kind: Literal["images", "points", "text", "predictions", "forecast"]
+    items: list[dict[str, JsonValue]] = Field(
+        description="One dict per example; its keys depend on ``kind`` (text: prompt, text, temperature, length, "
+        "step, attention; forecast: split, context, actual, one_step, rollout, epoch)."
+    )
 
 
 class DiagnosticEvent(EventBase):

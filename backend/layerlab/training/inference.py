@@ -94,13 +94,14 @@ class NodeActivation(BaseModel):
 
 
 class InputError(ValueError):
-    """An input the model cannot take: names the field (``inputs[0]``, ``target``) and says why."""
+    """An input the model cannot take: names the field (``inputs[0]``, ``target``) and says why (``code``: the issue's)."""
 
-    def __init__(self, field: str, message: str, hint: str | None = None) -> None:
+    def __init__(self, field: str, message: str, hint: str | None = None, *, code: str = "invalid_value") -> None:
         super().__init__(message)
         self.field = field
         self.message = message
         self.hint = hint
+        self.code = code
 
 
 def quantize(values: torch.Tensor) -> Quantized:

@@ -36,9 +36,9 @@ _CLASSIFICATION_ONLY = frozenset({"cross_entropy", "binary_cross_entropy"})
 
 
 def resolve_loss_name(name: LossName, task: Task) -> LossName:
-    """``auto`` → ``cross_entropy`` for classification, ``mse`` for regression; others unchanged."""
+    """``auto`` → ``cross_entropy`` for classification and language models, ``mse`` for regression and forecasts."""
     if name == "auto":
-        return "cross_entropy" if task == "classification" else "mse"
+        return "cross_entropy" if task in ("classification", "language_model") else "mse"
     return name
 
 
@@ -47,15 +47,23 @@ def check_loss_task(name: LossName, task: Task) -> None:
 
     Raises:
         TrainingError: code ``loss_task_mismatch`` (field ``training.loss``), e.g.
-            cross-entropy on a regression data set.
+            cross-entropy on a regression data set, or MSE for a language model.
     """
     resolved = resolve_loss_name(name, task)
-    if task == "regression" and resolved in _CLASSIFICATION_ONLY:
+    if task in ("regression", "forecast") and resolved in _CLASSIFICATION_ONLY:
+        what = "a regression task" if task == "regression" else "a forecasting task"
         raise TrainingError(
-            f"The loss {resolved!r} needs a classification data set, but this data set is a regression task.",
+            f"The loss {resolved!r} needs a classification data set, but this data set is {what}.",
             code="loss_task_mismatch",
             field="training.loss",
-            hint='Use "mse", "mae" or "huber" (or "auto") for regression.',
+            hint=f'Use "mse", "mae" or "huber" (or "auto") for {"regression" if task == "regression" else "forecasts"}.',
+        )
+    if task == "language_model" and resolved != "cross_entropy":
+        raise TrainingError(
+            f"A language model is trained with cross-entropy on the next character, not {resolved!r}.",
+            code="loss_task_mismatch",
+            field="training.loss",
+            hint='Use "cross_entropy" (or "auto") for a text data set.',
         )
 
 

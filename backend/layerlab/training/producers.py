@@ -9,7 +9,9 @@ from layerlab.settings import Settings
 from layerlab.training.boundary import BoundaryProducer
 from layerlab.training.callbacks import TelemetryProducer
 from layerlab.training.diagnostics import DiagnosticsProducer
+from layerlab.training.forecasts import ForecastProducer
 from layerlab.training.request import RunRequest
+from layerlab.training.sampling import TextSamplesProducer
 from layerlab.training.telemetry import telemetry_producers
 from layerlab.training.weights import WeightsProducer
 
@@ -21,5 +23,7 @@ def build_producers(request: RunRequest, settings: Settings, run_id: str) -> lis
     producers: list[TelemetryProducer] = [BoundaryProducer(request.training.boundary_resolution)]
     producers.append(DiagnosticsProducer())
     producers.append(WeightsProducer(settings.home, run_id))
+    producers.append(ForecastProducer())
+    producers.append(TextSamplesProducer(budget=settings.telemetry_budget))
     producers.extend(telemetry_producers(request, settings))
     return producers

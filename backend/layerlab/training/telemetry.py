@@ -231,7 +231,7 @@ class InsideProducer(TelemetryProducer):
         chosen = torch.randperm(len(split), generator=generator)[:size].to(split.x.device)
         self._monitor_x, self._monitor_y = split.x[chosen], split.y[chosen]
         self._task = state.task
-        self._loss_fn = build_loss(self.loss, state.task, model.final_activation)  # type: ignore[arg-type]
+        self._loss_fn = state.loss_fn or build_loss(self.loss, state.task, model.final_activation)  # type: ignore[arg-type]
         if is_2d(data):
             low, high, points = plane_grid(data, self.plane_resolution)
             grid = PlaneGrid(x_range=(low[0], high[0]), y_range=(low[1], high[1]), resolution=self.plane_resolution)

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 
 from layerlab.api.deps import SettingsDep
 from layerlab.api.schemas import ErrorResponse, ValidateRequest, ValidateResponse
-from layerlab.training.job import check_graph_for_dataset
+from layerlab.training.plan import check_graph_for_dataset
 
 router = APIRouter(tags=["graphs"])
 
@@ -22,10 +22,13 @@ def validate(body: ValidateRequest, settings: SettingsDep) -> dict[str, Any]:
     """The validation report for the graph against the data set's input shape (runs in a thread).
 
     With ``training``, the cost estimate is for those settings (and the loss decides the
-    output size check, as for ``POST /api/runs``).
+    output size check, as for ``POST /api/runs``); a language model's ``Input`` receives
+    ``training.sequence_length`` characters (``input_shape`` in the answer).
     """
     loss = body.training.loss if body.training is not None else "auto"
-    report, info, issues = check_graph_for_dataset(body.graph, body.dataset, settings, loss, body.training)
+    report, info, issues = check_graph_for_dataset(
+        body.graph, body.dataset, settings, loss, body.training, recipe=body.recipe
+    )
     input_shape = tuple(info.input_shape) if info is not None else None
     response = report.to_response()
     response["errors"] = [issue.model_dump() for issue in issues] + list(response["errors"])  # type: ignore[call-overload]

@@ -1,5 +1,8 @@
 """Asking a run's model: ``POST /api/runs/{id}/predict``, the gallery ``GET /api/runs/{id}/predictions``, the live probe.
 
+A language-model run answers ``POST /api/runs/{id}/predict`` with text: each input is a prompt the
+model continues (:func:`~layerlab.training.sampling.predict_text`), with the attention maps.
+
 Predictions come from the run's saved weights (:mod:`layerlab.training.weights`), rebuilt on the
 CPU in the API process (:mod:`layerlab.training.inference`; the few most recently used models are
 cached, and the torch work runs in a thread, never on the event loop). They work on a finished run
@@ -12,6 +15,7 @@ travels like a new learning rate (runner → worker → :class:`~layerlab.traini
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections import OrderedDict
 from typing import Annotated, Any, Literal
@@ -43,15 +47,20 @@ from layerlab.training.inference import (
     predict,
 )
 from layerlab.training.request import RunRequest
+from layerlab.training.sampling import language_model_vocabulary, predict_text, sampling_limits, text_prompts
 from layerlab.training.weights import read_error, weights_path
 
 __all__ = [
+    "AttentionMap",
     "GalleryItem",
+    "MAX_TEXT_PROMPTS",
     "PredictBody",
     "PredictResponse",
     "PredictionsPage",
     "ProbeBody",
     "ProbeResponse",
+    "TextPredictResponse",
+    "TextSample",
     "router",
 ]
 
@@ -62,6 +71,8 @@ router = APIRouter(tags=["predict"])
 #: Models kept ready in the API process (LRU), and gallery rankings (per run, split and weights file).
 MODEL_CACHE_SIZE = 4
 GALLERY_CACHE_SIZE = 4
+#: Prompts one prediction of a language model may continue (each costs ``length`` forward passes).
+MAX_TEXT_PROMPTS = 8
 _models = ModelCache(MODEL_CACHE_SIZE)
 _galleries: OrderedDict[tuple[str, str, tuple[int, int]], GalleryIndex] = OrderedDict()
 _galleries_lock = threading.Lock()
@@ -82,7 +93,9 @@ _PREDICT_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {
         "model": ErrorResponse,
         "description": "An input of the wrong shape (the issue names `inputs[i]`, with the expected and the given "
-        "shape), too many inputs, or a `target` the model does not have (`invalid_request`).",
+        "shape), too many inputs, or a `target` the model does not have (`invalid_request`). For a language "
+        "model: an input that is not a string (`inputs.<i>`), or one with characters outside the data set's "
+        "vocabulary (issue code `prompt_out_of_vocabulary`, field `inputs.<i>`, the characters listed).",
     },
 }
 _GALLERY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -121,6 +134,23 @@ class PredictBody(BaseModel):
         ge=0,
         description="The class (or output unit) the saliency map is for; default: each input's predicted class.",
     )
+    temperature: float | None = Field(
+        default=None,
+        **sampling_limits("temperature"),
+        description="Language models: below 1 safer, more repetitive text, above 1 wilder; default: the run's "
+        "`training.sampling.temperature`.",
+    )
+    length: int | None = Field(
+        default=None,
+        **sampling_limits("length"),
+        description="Language models: characters generated per prompt; default: the run's `training.sampling.length`.",
+    )
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**32 - 1,
+        description="Language models: the same seed gives the same text (default: a random one, sent back).",
+    )
 
 
 class PredictResponse(BaseModel):
@@ -140,6 +170,37 @@ class PredictResponse(BaseModel):
     )
     saliency: list[Quantized] | None = Field(description="Per input, the saliency map (when asked for).")
     input_shape: list[int] = Field(description="The per-sample input shape the model takes.")
+    epoch: int = Field(description="The epoch the weights are from.")
+    step: int = Field(description="The training step the weights are from.")
+
+
+class AttentionMap(BaseModel):
+    """One attention node's weights over the last characters of prompt + text."""
+
+    node_id: str
+    num_heads: int
+    tokens: list[str] = Field(description="The characters the map covers (the last at most 64 of prompt + text).")
+    weights: Quantized = Field(
+        description="Shape [heads, L, L]: row i is how much character i looked at each character j (causal: j ≤ i)."
+    )
+
+
+class TextSample(BaseModel):
+    """One prompt and the model's continuation."""
+
+    prompt: str
+    text: str = Field(description="The generated characters (the prompt not included).")
+    attention: list[AttentionMap] = Field(description="Per attention node; empty when the graph has none.")
+
+
+class TextPredictResponse(BaseModel):
+    """What a language model writes after each prompt."""
+
+    kind: Literal["text"] = "text"
+    samples: list[TextSample] = Field(description="Per input, in order.")
+    temperature: float
+    length: int
+    seed: int = Field(description="The seed the characters were drawn with (send it again for the same text).")
     epoch: int = Field(description="The epoch the weights are from.")
     step: int = Field(description="The training step the weights are from.")
 
@@ -215,17 +276,52 @@ async def _loaded(run_id: str, store: StoreDep, runner: RunnerDep, settings: Set
 
 
 def _input_issue(exc: InputError) -> ApiError:
-    issue = GraphIssue(code="invalid_value", message=exc.message, field=exc.field, hint=exc.hint)
+    issue = GraphIssue(code=exc.code, message=exc.message, field=exc.field, hint=exc.hint)
     return ApiError(422, exc.message, [issue])
+
+
+async def _vocabulary(loaded: LoadedModel, settings: Settings) -> list[str] | None:
+    """A language-model run's vocabulary, from its data set; ``None`` for other runs. 409 when it cannot be read."""
+    try:
+        vocabulary = await run_in_threadpool(language_model_vocabulary, loaded.request, settings)
+    except LayerLabError as exc:
+        raise ApiError(409, f"The run's data set cannot be read: {exc.message}", code="no_weights") from None
+    if vocabulary is None:
+        return None
+    if not vocabulary:
+        raise ApiError(409, "The run's data set does not list its characters (now); no text can be written.")
+    return vocabulary
+
+
+async def _predict_text(loaded: LoadedModel, body: PredictBody, vocabulary: list[str]) -> dict[str, Any]:
+    if len(body.inputs) > MAX_TEXT_PROMPTS:
+        message = (
+            f"{len(body.inputs)} prompts were sent; a language model continues at most {MAX_TEXT_PROMPTS} per request."
+        )
+        hint = f"Send at most {MAX_TEXT_PROMPTS} prompts."
+        raise ApiError(422, message, [GraphIssue(code="limit_exceeded", message=message, field="inputs", hint=hint)])
+    sampling = loaded.request.training.sampling
+    return await run_in_threadpool(
+        in_api_threads,
+        predict_text,
+        loaded,
+        text_prompts(body.inputs, vocabulary),
+        vocabulary,
+        temperature=body.temperature if body.temperature is not None else sampling.temperature,
+        length=body.length if body.length is not None else sampling.length,
+        seed=body.seed if body.seed is not None else random.SystemRandom().randrange(2**32),
+    )
 
 
 @router.post(
     "/api/runs/{run_id}/predict",
-    response_model=PredictResponse,
+    response_model=PredictResponse | TextPredictResponse,
     responses=_PREDICT_ERRORS,
     description="Run inputs through the run's trained model: predictions, probabilities, every node's activations "
     "and, when asked, saliency maps. Works on a finished run (also after a restart of the server) and, during a "
-    "run, on the weights of its last saved epoch. " + _SCALING,
+    "run, on the weights of its last saved epoch. " + _SCALING + " A language-model run takes text prompts "
+    '(`{"inputs": ["ROMEO:"], "temperature": 0.8, "length": 200, "seed": 1}`) and answers `kind: "text"`: '
+    "each prompt's continuation and the attention maps.",
 )
 async def predict_run(run_id: str, body: PredictBody, store: StoreDep, runner: RunnerDep, settings: SettingsDep) -> Any:
     """Predict with a run's trained weights."""
@@ -236,6 +332,10 @@ async def predict_run(run_id: str, body: PredictBody, store: StoreDep, runner: R
         raise ApiError(422, message, [issue])
     loaded = await _loaded(run_id, store, runner, settings)
     try:
+        if loaded.meta.task == "language_model":
+            vocabulary = await _vocabulary(loaded, settings)
+            if vocabulary is not None:
+                return await _predict_text(loaded, body, vocabulary)
         x = coerce_inputs(body.inputs, loaded.meta.input_shape)
         return await run_in_threadpool(in_api_threads, predict, loaded, x, saliency=body.saliency, target=body.target)
     except InputError as exc:

@@ -4,6 +4,10 @@
 the data set, loss vs task, the graph with the data set's input shape, the output
 size) and answers 422 with the same issue list as ``/api/graphs/validate``; 429 when
 the client already has ``max_runs_per_client`` active runs or the queue is full.
+
+``POST /api/runs/{id}/sampling`` changes a training language model's live text samples
+(temperature, length, prompt); it travels like the probe sample (runner → worker →
+:class:`~layerlab.training.control.RunControl`) and the next sample follows at the next batch.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from layerlab.api.deps import RunnerDep, SettingsDep, StoreDep, WriterDep, client_id
@@ -27,12 +32,14 @@ from layerlab.api.schemas import (
     RunSummary,
 )
 from layerlab.api.testing import run_body
+from layerlab.errors import LayerLabError
 from layerlab.runs.protocol import ControlOp
 from layerlab.runs.runner import RunConflictError, RunLimitError, Runner, RunNotFoundError
 from layerlab.storage.store import RunRow, RunStore
-from layerlab.training.events import TERMINAL_STATES
-from layerlab.training.job import request_issues
+from layerlab.training.events import TERMINAL_STATES, RunState
+from layerlab.training.plan import request_issues
 from layerlab.training.request import RunRequest
+from layerlab.training.sampling import language_model_vocabulary, prompt_issue, sampling_limits
 from layerlab.training.weights import delete_run_files
 
 router = APIRouter(tags=["runs"])
@@ -59,6 +66,54 @@ _CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "This client has as many active runs as it may, or the queue is full (`too_many_requests`).",
     },
 }
+
+
+_SAMPLING_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_NOT_FOUND,
+    409: {
+        "model": ErrorResponse,
+        "description": "The run is not a language model, or it is not running or paused (`conflict`).",
+    },
+    422: {
+        "model": ErrorResponse,
+        "description": "The prompt has characters outside the data set's vocabulary (issue code "
+        "`prompt_out_of_vocabulary`, field `prompt`, the characters listed), or a value is out of range.",
+    },
+}
+
+
+class SamplingBody(BaseModel):
+    """``POST /api/runs/{id}/sampling``: what to change (left out or null: as it is). Ranges as ``training.sampling``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    temperature: float | None = Field(
+        default=None,
+        **sampling_limits("temperature"),
+        description="Below 1: safer, more repetitive text; above 1: wilder.",
+    )
+    length: int | None = Field(
+        default=None, **sampling_limits("length"), description="Characters generated per sample."
+    )
+    prompt: str | None = Field(
+        default=None, **sampling_limits("prompt"), description="Text the samples continue (empty: from a new line)."
+    )
+
+    @field_validator("length", mode="before")
+    @classmethod
+    def _integral(cls, value: object) -> object:
+        """``30.0`` as ``30``: JSON counts a number without a fraction as an integer."""
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+class SamplingResponse(BaseModel):
+    """The run's status now and the changes asked for; the next ``samples`` event (at the next batch) follows them."""
+
+    id: str
+    status: RunState
+    temperature: float | None = None
+    length: int | None = None
+    prompt: str | None = None
 
 
 def summary_fields(row: RunRow) -> dict[str, object]:
@@ -179,6 +234,41 @@ _control_route("step", "Run one more batch, then stay paused (on a running run: 
 async def set_learning_rate(run_id: str, body: LearningRateBody, store: StoreDep, runner: RunnerDep) -> ControlResponse:
     """Use a new learning rate from the next batch on. 409 unless the run is running or paused."""
     return await _control(run_id, "learning_rate", store, runner, body.learning_rate)
+
+
+@router.post(
+    "/api/runs/{run_id}/sampling", status_code=202, response_model=SamplingResponse, responses=_SAMPLING_ERRORS
+)
+async def set_sampling(
+    run_id: str, body: SamplingBody, store: StoreDep, runner: RunnerDep, settings: SettingsDep
+) -> SamplingResponse:
+    """Change a training language model's text samples (temperature, length, prompt) from the next batch on.
+
+    A sample with the new settings follows at once (at the next batch). 409 unless the run is a
+    language model that is running or paused.
+    """
+    row = await load_row(store, runner, run_id)
+    request = RunRequest.model_validate_json(row.request_json)
+    try:
+        vocabulary = await run_in_threadpool(language_model_vocabulary, request, settings)
+    except LayerLabError:
+        vocabulary = None
+    if vocabulary is None:
+        raise ApiError(409, f"Run {run_id} is not a language model; it has no text samples to change.")
+    if row.status in TERMINAL_STATES:
+        raise ApiError(409, f"Run {run_id} has ended ({row.status}); its samples cannot change any more.")
+    # (a set that cannot list its characters now is left to the run, which skips a prompt it cannot read)
+    issue = prompt_issue(body.prompt, vocabulary, "prompt") if body.prompt and vocabulary else None
+    if issue is not None:
+        raise ApiError(422, issue.message, [issue])
+    changes = body.model_dump(exclude_none=True)
+    try:
+        status = runner.control(run_id, "sampling", changes)
+    except RunConflictError as exc:
+        raise ApiError(409, str(exc)) from None
+    except RunNotFoundError:
+        raise ApiError(409, f"Run {run_id} has ended; its samples cannot change any more.") from None
+    return SamplingResponse.model_validate({"id": run_id, "status": status, **changes})
 
 
 @router.delete("/api/runs/{run_id}", status_code=204, responses=_CONFLICT)
