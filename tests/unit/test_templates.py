@@ -8,7 +8,10 @@ import pytest
 
 import layerlab.templates
 from layerlab.graph import compile_graph, validate_graph
+from layerlab.settings import Settings
 from layerlab.templates import Template, get_template, list_templates
+from layerlab.training.plan import resolve_plan
+from layerlab.training.request import RunRequest
 
 # Per-sample input shapes of the data sets the templates use (as layerlab.datasets reports them).
 DATASET_SHAPES = {"mnist": (1, 28, 28), "cifar10": (3, 32, 32), "spiral": (2,), "digits": (1, 8, 8)}
@@ -20,7 +23,26 @@ def test_the_required_templates_exist() -> None:
     assert len(names) == len(set(names))
 
 
-@pytest.mark.parametrize("template", list_templates(), ids=lambda t: t.name)
+SEQUENCE_TEMPLATES = ("sine_lstm", "sunspots_gru", "names_lstm", "shakespeare_char_lstm", "shakespeare_transformer")
+
+
+@pytest.mark.parametrize("name", SEQUENCE_TEMPLATES)
+def test_sequence_and_text_templates_plan_for_their_data_set(name: str, tmp_path: Path) -> None:
+    template = get_template(name)
+    assert template is not None
+    # downloads allowed but nothing loaded: planning reads only the data sets' info
+    settings = Settings(home=tmp_path, device="cpu", allow_download=True, data_dir=None)
+    request = RunRequest(graph=template.graph, dataset=template.dataset, training=template.training)
+    plan = resolve_plan(request, settings)
+    assert plan.recipe == ("forecast" if name in ("sine_lstm", "sunspots_gru") else "language_model")
+    model = compile_graph(template.graph, plan.input_shape)
+    assert model.final_activation is None  # logits; the loss applies the softmax
+    assert len(template.description) > 150  # tells a learner what to watch for
+
+
+@pytest.mark.parametrize(
+    "template", [t for t in list_templates() if t.name not in SEQUENCE_TEMPLATES], ids=lambda t: t.name
+)
 def test_template_validates_and_compiles_for_its_dataset(template: Template) -> None:
     shape = DATASET_SHAPES[template.dataset.name]
     report = validate_graph(template.graph, shape)

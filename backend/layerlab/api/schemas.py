@@ -89,6 +89,20 @@ class LayerInfo(BaseModel):
     explanation: str | None = None
     params_schema: dict[str, Any]
     inputs: LayerInputs
+    role: Literal["input", "layer", "merge"] = Field(
+        description="input: takes no edge (the graph's Input); merge: combines several inputs; layer: one input."
+    )
+    ordered_inputs: bool = Field(description="The order of the incoming edges matters (Concat).")
+    final_activation: Literal["softmax", "sigmoid"] | None = Field(
+        description="An activation layer that can end a classifier (folded into the loss as the output)."
+    )
+    activation_axis: int | None = Field(
+        description="The axis a softmax given as this layer's activation param applies to; null without one."
+    )
+    units_field: str | None = Field(description="The param that sets the output size (units for Dense).")
+    takes_token_ids: bool = Field(
+        description="The layer reads integer token ids from the Input (Embedding), not floating-point values."
+    )
 
 
 class ValidateRequest(BaseModel):

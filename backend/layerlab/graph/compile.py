@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 FinalActivation = Literal["softmax", "sigmoid"]
 
 # Batched dim over which an ``activation="softmax"`` param runs, per layer type (default: the last).
-_SOFTMAX_DIM = {"Conv2D": 1, "ConvTranspose2D": 1}
 
 _PlanStep = tuple[nn.Module, tuple[int, ...], int]  # (module, input slots, output slot)
 
@@ -192,8 +191,8 @@ def compile_graph(
         params = node.params
         if node.id == output.id:
             activation = getattr(params, "activation", None)
-            if node.spec.type in ("Softmax", "Sigmoid"):
-                final = "softmax" if node.spec.type == "Softmax" else "sigmoid"
+            if node.spec.final_activation is not None:
+                final = node.spec.final_activation
                 if final == "softmax":
                     axis = int(getattr(params, "axis", -1))
                     final_dim = axis % len(output.output_shape) + 1
@@ -201,7 +200,7 @@ def compile_graph(
                 continue
             if activation in ("softmax", "sigmoid"):
                 final = "softmax" if activation == "softmax" else "sigmoid"
-                final_dim = _SOFTMAX_DIM.get(node.spec.type, -1)
+                final_dim = node.spec.activation_axis if node.spec.activation_axis is not None else -1
                 params = params.model_copy(update={"activation": "none"})
         modules[node.id] = node.spec.build(node.in_shapes, params)
     logger.debug("compiled graph: %d nodes, %d parameters, final activation %s", len(nodes), report.total_params, final)

@@ -274,7 +274,7 @@ def analyse_graph(
         issues.extend(_cycle_issues(nodes, order, successors))
 
     # --- Input, reachability, input counts, output -----------------------------------------
-    input_ids = [node_id for node_id, spec in specs.items() if spec.type == "Input"]
+    input_ids = [node_id for node_id, spec in specs.items() if spec.role == "input"]
     input_id = input_ids[0] if len(input_ids) == 1 else None
     if not input_ids:
         issues.append(
@@ -300,7 +300,7 @@ def analyse_graph(
     for node_id, node in nodes.items():
         spec = specs.get(node_id)
         count = len(inputs[node_id])
-        if spec is not None and spec.type == "Input":
+        if spec is not None and spec.role == "input":
             if count:
                 issues.append(
                     GraphIssue(
@@ -393,7 +393,7 @@ def analyse_graph(
     checked = {
         node_id: ShapeNode(id=node_id, spec=specs[node_id], params=params[node_id], inputs=inputs[node_id])
         for node_id in order
-        if node_id in params and node_id not in flagged and (node_id in reachable or specs[node_id].type == "Input")
+        if node_id in params and node_id not in flagged and (node_id in reachable or specs[node_id].role == "input")
     }
     shape_input = tuple(int(d) for d in input_shape) if input_shape is not None else None
     result = infer_shapes(order, checked, shape_input)

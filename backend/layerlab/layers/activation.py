@@ -126,6 +126,7 @@ register(
         infer=_same,
         build=lambda in_shapes, p: nn.Sigmoid(),
         cost=ELEMENTWISE,
+        final_activation="sigmoid",
         examples=EXAMPLES,
     )
 )
@@ -179,6 +180,7 @@ register(
         infer=_softmax_infer,
         build=_softmax_build,
         cost=ELEMENTWISE,
+        final_activation="softmax",
         examples=EXAMPLES,
     )
 )

@@ -116,6 +116,8 @@ register(
         infer=_conv2d_infer,
         build=_conv2d_build,
         cost=_conv2d_cost,
+        activation_axis=1,  # the channels of (N, filters, H, W)
+        units_field="filters",
         examples=[((3, 32, 32),), ((1, 8, 8),)],
     )
 )
@@ -157,6 +159,8 @@ register(
         infer=_conv1d_infer,
         build=_conv1d_build,
         cost=_conv1d_cost,
+        activation_axis=-1,  # the filters of (N, T, filters)
+        units_field="filters",
         examples=[((20, 3),)],
     )
 )
@@ -238,6 +242,8 @@ register(
         infer=_transpose_infer,
         build=_transpose_build,
         cost=_transpose_cost,
+        activation_axis=1,  # the channels of (N, filters, H, W)
+        units_field="filters",
         examples=[((8, 7, 7),), ((4, 5, 5),)],
     )
 )

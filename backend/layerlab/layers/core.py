@@ -61,8 +61,7 @@ register(
         build=lambda in_shapes, p: nn.Identity(),
         # the batch itself: the first layer keeps it for backward
         cost=lambda in_shapes, out_shape, p: LayerCost(saved_values=math.prod(out_shape)),
-        min_inputs=0,
-        max_inputs=0,
+        role="input",
         examples=[()],
     )
 )
@@ -189,6 +188,8 @@ register(
         infer=_dense_infer,
         build=lambda in_shapes, p: DenseLayer(in_shapes[0][-1], p.units, bias=p.use_bias, activation=p.activation),
         cost=_dense_cost,
+        activation_axis=-1,
+        units_field="units",
         examples=[((784,),), ((6, 4),)],
     )
 )

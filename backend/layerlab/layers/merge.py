@@ -45,8 +45,7 @@ register(
         cost=lambda in_shapes, out_shape, p: LayerCost(
             saved_values=math.prod(out_shape), flops=(len(in_shapes) - 1) * math.prod(out_shape)
         ),
-        min_inputs=2,
-        max_inputs=None,
+        role="merge",
         examples=[((4,), (4,)), ((2, 3, 3), (2, 3, 3), (2, 3, 3))],
     )
 )
@@ -94,8 +93,8 @@ register(
         infer=_concat_infer,
         build=lambda in_shapes, p: ConcatLayer(resolve_axis(p.axis, len(in_shapes[0])) + 1),
         cost=elementwise(0),  # a copy: no arithmetic
-        min_inputs=2,
-        max_inputs=None,
+        role="merge",
+        ordered_inputs=True,
         examples=[((4,), (6,)), ((2, 3, 3), (5, 3, 3))],
     )
 )

@@ -255,6 +255,15 @@ def _causal_mask(length: int, device: torch.device) -> Tensor:
     return torch.ones(length, length, dtype=torch.bool, device=device).triu(1)
 
 
+def _head_weights(attention: nn.MultiheadAttention, x: Tensor, *, causal: bool) -> Tensor:
+    """Per-head softmaxed attention weights ``(N, heads, T, T)`` of ``attention`` on ``x`` attending to itself."""
+    mask = _causal_mask(x.shape[1], x.device) if causal else None
+    _, weights = attention(x, x, x, attn_mask=mask, need_weights=True, average_attn_weights=False)
+    assert weights is not None
+    out: Tensor = weights
+    return out
+
+
 class SelfAttentionLayer(nn.Module):
     """Multi-head self-attention on ``(N, T, E)`` (query = key = value = the input)."""
 
@@ -267,6 +276,10 @@ class SelfAttentionLayer(nn.Module):
         mask = _causal_mask(x.shape[1], x.device) if self.causal else None
         out, _ = self.attention(x, x, x, attn_mask=mask, need_weights=False)
         return out  # type: ignore[no-any-return]
+
+    def attention_weights(self, x: Tensor) -> Tensor:
+        """Softmaxed weights ``(N, heads, T, T)`` for input ``x``: row t is what position t looked at."""
+        return _head_weights(self.attention, x, causal=self.causal)
 
     def extra_repr(self) -> str:
         return f"causal={self.causal}"
@@ -284,6 +297,12 @@ class TransformerEncoderBlock(nn.Module):
         mask = _causal_mask(x.shape[1], x.device) if self.causal else None
         out: Tensor = self.layer(x, src_mask=mask)
         return out
+
+    def attention_weights(self, x: Tensor) -> Tensor:
+        """The self-attention's weights ``(N, heads, T, T)`` for the block's input ``x`` (after the
+        first norm when the block normalizes first, as its forward does)."""
+        h = self.layer.norm1(x) if self.layer.norm_first else x
+        return _head_weights(self.layer.self_attn, h, causal=self.causal)
 
     def extra_repr(self) -> str:
         return f"causal={self.causal}"

@@ -55,6 +55,8 @@ register(
             saved_bytes=8 * in_shapes[0][0],
             field="vocab_size",
         ),
+        units_field="embedding_dim",
+        takes_token_ids=True,
         examples=[((12,),)],
     )
 )
@@ -150,6 +152,7 @@ register(
         infer=_recurrent_infer,
         build=_simple_rnn_build,
         cost=_recurrent_cost(gates=1, kept_per_unit=2, kept_per_input=0),
+        units_field="units",
         examples=_RNN_EXAMPLES,
     )
 )
@@ -166,6 +169,7 @@ register(
         infer=_recurrent_infer,
         build=_lstm_build,
         cost=_recurrent_cost(gates=4, kept_per_unit=18, kept_per_input=4),
+        units_field="units",
         examples=_RNN_EXAMPLES,
     )
 )
@@ -181,6 +185,7 @@ register(
         infer=_recurrent_infer,
         build=_gru_build,
         cost=_recurrent_cost(gates=3, kept_per_unit=8, kept_per_input=0),
+        units_field="units",
         examples=_RNN_EXAMPLES,
     )
 )

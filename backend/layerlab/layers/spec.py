@@ -28,6 +28,7 @@ import builtins
 import copy
 import functools
 import math
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
@@ -39,9 +40,11 @@ from torch import nn
 __all__ = [
     "CATEGORIES",
     "Category",
+    "FinalActivation",
     "LayerCost",
     "LayerParams",
     "LayerSpec",
+    "Role",
     "Shape",
     "ShapeError",
     "define_layer",
@@ -64,6 +67,12 @@ CATEGORIES: tuple[Category, ...] = (
     "merge",
 )
 """The palette groups, in palette order."""
+
+Role = Literal["input", "layer", "merge"]
+"""What a layer type is in a graph: where the data enters, one step, or a join of several inputs."""
+
+FinalActivation = Literal["softmax", "sigmoid"]
+"""An activation that can end a classifier (applied when predicting, folded into the loss when training)."""
 
 ShapeCode = Literal["shape_mismatch", "invalid_shape"]
 
@@ -183,6 +192,21 @@ class LayerSpec:
         params_model: the pydantic model of its params (``extra="forbid"``).
         min_inputs / max_inputs: how many incoming edges it needs (``max_inputs=None``: any number).
         example_inputs: representative input shapes, used by the registry's own tests.
+        role: ``"input"`` (takes no edge: where the data enters, the graph's Input), ``"merge"``
+            (combines several inputs: Add, Concat) or ``"layer"`` (one input).
+        ordered_inputs: the order of the incoming edges matters (Concat: its inputs are joined in
+            port order); ``False`` where any order gives the same result (Add).
+        final_activation: ``"softmax"`` / ``"sigmoid"`` for an activation layer that can end a
+            classifier (Softmax, Sigmoid): as the output node it is left out of ``forward`` and
+            folded into the loss; ``None`` for every other type.
+        activation_axis: the *batched* dim a ``softmax`` given as this layer's ``activation``
+            param runs over (Dense, Conv1D: ``-1``, the features; Conv2D, ConvTranspose2D: ``1``,
+            the channels); ``None`` when the type has no ``activation`` param offering softmax.
+        units_field: the param that sets the size of the output's features (``"units"`` for
+            Dense and the recurrent layers, ``"filters"`` for convolutions), named in hints such
+            as "Set units of node out to 10"; ``None`` when no param does.
+        takes_token_ids: the layer reads integer token ids (int64) straight from the Input, not
+            floating-point values (Embedding).
     """
 
     type: str
@@ -193,6 +217,12 @@ class LayerSpec:
     min_inputs: int
     max_inputs: int | None
     example_inputs: tuple[tuple[Shape, ...], ...]
+    role: Role
+    ordered_inputs: bool
+    final_activation: FinalActivation | None
+    activation_axis: int | None
+    units_field: str | None
+    takes_token_ids: bool
     _infer: InferFn = field(repr=False)
     _build: BuildFn = field(repr=False)
     _cost: CostFn | None = field(default=None, repr=False)
@@ -276,6 +306,12 @@ class LayerSpec:
             "explanation": self.explanation,
             "params_schema": copy.deepcopy(self.params_schema()),
             "inputs": {"min": self.min_inputs, "max": self.max_inputs},
+            "role": self.role,
+            "ordered_inputs": self.ordered_inputs,
+            "final_activation": self.final_activation,
+            "activation_axis": self.activation_axis,
+            "units_field": self.units_field,
+            "takes_token_ids": self.takes_token_ids,
         }
 
 
@@ -289,8 +325,14 @@ def define_layer(
     infer: Callable[[Sequence[Shape], P], Shape],
     build: Callable[[Sequence[Shape], P], nn.Module],
     cost: Callable[[Sequence[Shape], Shape, P], LayerCost] | None = None,
-    min_inputs: int = 1,
-    max_inputs: int | None = 1,
+    role: Role = "layer",
+    min_inputs: int | None = None,
+    max_inputs: int | None | Literal["role"] = "role",
+    ordered_inputs: bool = False,
+    final_activation: FinalActivation | None = None,
+    activation_axis: int | None = None,
+    units_field: str | None = None,
+    takes_token_ids: bool = False,
     examples: Sequence[Sequence[Shape]] = (),
 ) -> LayerSpec:
     """Make a :class:`LayerSpec` from callables typed on the layer's own params model.
@@ -299,7 +341,20 @@ def define_layer(
     without it the cost is counted on a module built on the ``meta`` device
     (:func:`module_cost`), which is right for parameters and buffers but only rough for
     FLOPs and the values kept for backward.
+
+    The incoming edges follow from ``role`` unless given: an ``"input"`` takes none, a
+    ``"layer"`` exactly one, a ``"merge"`` two or more (``max_inputs=None``: any number).
+    The other keywords are the :class:`LayerSpec` attributes of the same name.
+
+    Raises:
+        ValueError: when the declaration contradicts itself (a ``"merge"`` taking one input,
+            ``activation_axis`` on a type whose ``activation`` param cannot be softmax, a
+            ``units_field`` that is not a param …), so a wrong declaration fails at import.
     """
+    low, high = _ROLE_INPUTS[role]
+    min_inputs = low if min_inputs is None else min_inputs
+    max_in: int | None = high if max_inputs == "role" else max_inputs
+    _check_declaration(type, params, role, min_inputs, max_in, activation_axis, units_field)
 
     def _infer(in_shapes: Sequence[Shape], raw: LayerParams) -> Shape:
         assert isinstance(raw, params)
@@ -320,9 +375,42 @@ def define_layer(
         explanation=" ".join(explanation.split()),
         params_model=params,
         min_inputs=min_inputs,
-        max_inputs=max_inputs,
+        max_inputs=max_in,
         example_inputs=tuple(tuple(tuple(s) for s in ex) for ex in examples),
+        role=role,
+        ordered_inputs=ordered_inputs,
+        final_activation=final_activation,
+        activation_axis=activation_axis,
+        units_field=units_field,
+        takes_token_ids=takes_token_ids,
         _infer=_infer,
         _build=_build,
         _cost=_cost if cost is not None else None,
     )
+
+
+_ROLE_INPUTS: dict[Role, tuple[int, int | None]] = {"input": (0, 0), "layer": (1, 1), "merge": (2, None)}
+
+
+def _check_declaration(
+    type_name: str,
+    params: builtins.type[LayerParams],
+    role: Role,
+    min_inputs: int,
+    max_inputs: int | None,
+    activation_axis: int | None,
+    units_field: str | None,
+) -> None:
+    """Refuse a layer declaration whose fields contradict each other (see :func:`define_layer`)."""
+    counted: Role = "input" if max_inputs == 0 else "layer" if max_inputs == 1 else "merge"
+    if counted != role or min_inputs > (max_inputs if max_inputs is not None else min_inputs):
+        raise ValueError(f"layer type {type_name!r}: role {role!r} does not fit inputs {min_inputs}…{max_inputs}")
+    fields = params.model_fields
+    if units_field is not None and units_field not in fields:
+        raise ValueError(f"layer type {type_name!r}: units_field {units_field!r} is not one of its params")
+    activation = fields.get("activation")
+    offers_softmax = activation is not None and "softmax" in typing.get_args(activation.annotation)
+    if offers_softmax != (activation_axis is not None):
+        raise ValueError(
+            f"layer type {type_name!r}: activation_axis must be given exactly when its activation param offers softmax"
+        )

@@ -20,7 +20,17 @@ __all__ = ["Template", "get_template", "list_templates"]
 logger = logging.getLogger(__name__)
 
 # Order shown in the template picker (any other template files follow, by name).
-_ORDER = ("spiral_mlp", "digits_mlp", "mnist_mlp", "cifar10_cnn")
+_ORDER = (
+    "spiral_mlp",
+    "digits_mlp",
+    "mnist_mlp",
+    "cifar10_cnn",
+    "sine_lstm",
+    "sunspots_gru",
+    "names_lstm",
+    "shakespeare_char_lstm",
+    "shakespeare_transformer",
+)
 
 
 class Template(BaseModel):

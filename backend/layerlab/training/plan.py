@@ -26,7 +26,7 @@ from layerlab.datasets.base import DatasetInfo, DatasetRef, Task
 from layerlab.errors import GraphInvalidError, GraphIssue, LayerLabError, LimitExceededError
 from layerlab.graph import CostSettings, GraphReport, validate_graph
 from layerlab.graph.spec import GraphSpec
-from layerlab.layers import get_spec, layer_types
+from layerlab.layers import get_spec
 from layerlab.settings import Settings
 from layerlab.training.config import LossName, TrainConfig
 from layerlab.training.device import resolve_device_name
@@ -170,7 +170,8 @@ def _node_label(graph: GraphSpec, node_id: str) -> tuple[str, str | None]:
     node = next((n for n in graph.nodes if n.id == node_id), None)
     if node is None:
         return f'Node "{node_id}"', None
-    field = getattr(get_spec(node.type), "units_field", None) if node.type in layer_types() else None  # FIXME-B
+    spec = get_spec(node.type)
+    field = spec.units_field if spec is not None else None
     return f'Node "{node_id}" ({node.type})', field
 
 
@@ -254,14 +255,15 @@ def output_size_issue(
 
 
 def _vocabulary_issues(graph: GraphSpec, info: DatasetInfo) -> list[GraphIssue]:
-    """``vocabulary_too_small`` for each layer with a ``vocab_size`` below the data set's vocabulary."""
+    """``vocabulary_too_small`` for each token-id layer (``takes_token_ids``) whose ``vocab_size`` is below
+    the data set's vocabulary."""
     vocab = len(info.vocabulary or [])
     if not vocab:
         return []
     issues: list[GraphIssue] = []
     for node in graph.nodes:
         spec = get_spec(node.type)
-        if spec is None:
+        if spec is None or not spec.takes_token_ids:
             continue
         try:
             size = getattr(spec.parse_params(node.params), "vocab_size", None)

@@ -36,6 +36,14 @@ export type PredictionsPage = Schemas['PredictionsPage']
 export type GalleryItem = Schemas['GalleryItem']
 export type ProbeResponse = Schemas['ProbeResponse']
 export type PredictionSplit = PredictionsPage['split']
+/** A language model's continuation of each prompt (`POST /api/runs/{id}/predict` on a text run). */
+export type TextPredictResponse = Schemas['TextPredictResponse']
+export type TextSample = Schemas['TextSample']
+/** One attention node's maps: `weights` quantized `[heads, L, L]` over `tokens`. */
+export type AttentionMap = Schemas['AttentionMap']
+/** What a language model's live samples use from the next sample on (left out: as it is). */
+export type SamplingBody = Schemas['SamplingBody']
+export type SamplingResponse = Schemas['SamplingResponse']
 
 /** Filters and paging of the gallery; `trueClass` + `predicted` pick one confusion-matrix cell. */
 export interface PredictionsQuery {
@@ -77,6 +85,19 @@ export const runsApi = {
       saliency: options.saliency ?? false,
       target: options.target ?? null,
     } satisfies PredictBody, options.signal),
+  /**
+   * A finished language model continues each prompt (409 `no_weights` while it has none; 422
+   * `prompt_out_of_vocabulary` naming `inputs.<i>`). The same `seed` gives the same text.
+   */
+  generate: (id: string, prompts: string[], options: { temperature?: number; length?: number; seed?: number | null } = {}) =>
+    request<TextPredictResponse>('POST', `${runPath(id)}/predict`, {
+      inputs: prompts,
+      temperature: options.temperature ?? null,
+      length: options.length ?? null,
+      seed: options.seed ?? null,
+    } satisfies PredictBody),
+  /** Change a running language model's live samples from the next one on (202; 409 once it ended; 422 naming the field). */
+  setSampling: (id: string, body: SamplingBody) => request<SamplingResponse>('POST', `${runPath(id)}/sampling`, body),
   /** The gallery of a split's predictions (default: the test split, 48 per page). */
   predictions: (id: string, query: PredictionsQuery = {}, signal?: AbortSignal) => {
     const params = new URLSearchParams({ split: query.split ?? 'test' })

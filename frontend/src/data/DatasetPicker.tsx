@@ -18,14 +18,32 @@ const KIND_TITLES: Record<DatasetInfo['kind'], string> = {
 }
 const KIND_ORDER: DatasetInfo['kind'][] = ['2d', 'tabular', 'image', 'sequence', 'text']
 
-function shapeText(shape: readonly number[]): string {
+function shapeText(shape: readonly number[], d?: DatasetInfo): string {
+  if (d?.task === 'language_model') return `windows of ${shape[0]} characters`
+  if (d?.task === 'forecast') return `windows of ${shape[0]} values`
   return shape.length === 1 ? `${shape[0]} features` : shape.join(' × ')
 }
 
+/** What a set asks the network to do, in words (a text set's vocabulary is not a list of classes). */
+function taskText(d: DatasetInfo): string {
+  if (d.task === 'language_model') return `language model: the next of ${d.vocabulary?.length ?? d.num_classes ?? '?'} characters`
+  if (d.task === 'forecast') return `forecast the next ${d.output_size && d.output_size > 1 ? `${d.output_size} values` : 'value'}`
+  return `regression${d.output_size ? `, ${d.output_size} output${d.output_size > 1 ? 's' : ''}` : ''}`
+}
+
 function optionText(d: DatasetInfo): string {
-  const classes = d.num_classes ? `, ${d.num_classes} classes` : d.task === 'regression' ? ', regression' : ''
+  const classes =
+    d.task === 'classification' && d.num_classes
+      ? `, ${d.num_classes} classes`
+      : d.task === 'language_model'
+        ? ', text'
+        : d.task === 'forecast'
+          ? ', forecast'
+          : d.task === 'regression'
+            ? ', regression'
+            : ''
   const unavailable = d.available === false ? ' — unavailable' : ''
-  return `${d.title || d.name} (${shapeText(d.input_shape)}${classes})${unavailable}`
+  return `${d.title || d.name} (${shapeText(d.input_shape, d)}${classes})${unavailable}`
 }
 
 export function DatasetPicker() {
@@ -81,12 +99,12 @@ export function DatasetPicker() {
           <p className="dataset-description">{info.description}</p>
           <dl>
             <dt>Input</dt>
-            <dd>{shapeText(info.input_shape)}</dd>
+            <dd>{shapeText(info.input_shape, info)}</dd>
             <dt>{info.task === 'classification' ? 'Classes' : 'Task'}</dt>
             <dd>
               {info.task === 'classification'
                 ? `${info.num_classes ?? '?'}${info.class_names && info.class_names.length <= 10 ? `: ${info.class_names.join(', ')}` : ''}`
-                : `regression${info.output_size ? `, ${info.output_size} output${info.output_size > 1 ? 's' : ''}` : ''}`}
+                : taskText(info)}
             </dd>
             {info.sizes && Object.keys(info.sizes).length > 0 && (
               <>

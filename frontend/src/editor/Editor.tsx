@@ -49,7 +49,8 @@ function AutoMiniMap() {
 }
 
 function minimapColor(node: LayerNode): string {
-  return node.data.layerType === 'Input' ? '#0f766e' : '#64748b'
+  const role = useEditorStore.getState().layersByType[node.data.layerType]?.role
+  return role === 'input' ? '#0f766e' : '#64748b'
 }
 
 export function Editor() {

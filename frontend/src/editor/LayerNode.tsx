@@ -25,7 +25,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNodeType>) {
   const paramCount = report?.params ?? 0
   const issues = useEditorStore((s) => s.issues.byNode[id])
   const category = info?.category ?? 'unknown'
-  const hasInputs = info ? info.inputs.max !== 0 : data.layerType !== 'Input'
+  const hasInputs = info ? info.role !== 'input' : true
   const invalid = issues !== undefined && issues.length > 0
   const summary = paramSummary(data.params)
   const first = invalid ? issues[0] : null

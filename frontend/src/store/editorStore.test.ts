@@ -155,8 +155,8 @@ describe('adding below a node', () => {
   it('wires the new node to the given one in a single undo step', () => {
     s().setCatalogues({
       layers: [
-        { type: 'Input', category: 'input', description: '', explanation: '', params_schema: {}, inputs: { min: 0, max: 0 } },
-        { type: 'Dense', category: 'dense', description: '', explanation: '', params_schema: {}, inputs: { min: 1, max: 1 } },
+        { type: 'Input', category: 'input', description: '', explanation: '', params_schema: {}, inputs: { min: 0, max: 0 }, role: 'input' as const, ordered_inputs: false, final_activation: null, activation_axis: -1, units_field: null, takes_token_ids: false },
+        { type: 'Dense', category: 'dense', description: '', explanation: '', params_schema: {}, inputs: { min: 1, max: 1 }, role: 'layer' as const, ordered_inputs: false, final_activation: null, activation_axis: -1, units_field: 'units', takes_token_ids: false },
       ],
     })
     const a = s().addNode('Input')

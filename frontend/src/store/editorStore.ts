@@ -267,7 +267,7 @@ export const useEditorStore = create<EditorState>()((rawSet, get) => {
       const wire = connectFrom && s.nodes.some((n) => n.id === connectFrom) && s.layersByType[layerType]?.inputs.max !== 0
       edit((st) => ({
         nodes: [...withoutSelection(st.nodes), node],
-        edges: wire ? [...st.edges, makeEdge(connectFrom, id, layerType === 'Concat' ? 0 : null)] : st.edges,
+        edges: wire ? [...st.edges, makeEdge(connectFrom, id, s.layersByType[layerType]?.ordered_inputs ? 0 : null)] : st.edges,
       }))
       return id
     },
@@ -276,7 +276,8 @@ export const useEditorStore = create<EditorState>()((rawSet, get) => {
       const s = get()
       if (source === target || s.edges.some((e) => e.source === source && e.target === target)) return
       const targetType = s.nodes.find((n) => n.id === target)?.data.layerType
-      const port = targetType === 'Concat' ? s.edges.filter((e) => e.target === target).length : null
+      const ordered = targetType !== undefined && s.layersByType[targetType]?.ordered_inputs
+      const port = ordered ? s.edges.filter((e) => e.target === target).length : null
       edit((st) => ({ edges: [...st.edges, makeEdge(source, target, port)] }))
     },
 

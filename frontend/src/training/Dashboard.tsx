@@ -75,8 +75,10 @@ export function Dashboard() {
   }, [expanded])
 
   const datasetName = summary?.dataset ?? (selectedRunId ? null : editorDataset)
-  const datasetKind = datasets.find((d) => d.name === datasetName)?.kind ?? null
-  const task = view?.task ?? null
+  const datasetInfo = datasets.find((d) => d.name === datasetName)
+  const datasetKind = datasetInfo?.kind ?? null
+  // The data set's task (forecast, language model…) decides which views apply; the metrics' task otherwise.
+  const task = datasetInfo?.task ?? view?.task ?? null
   const dashboardViews = useMemo(() => viewsFor('dashboard'), [])
   const runViews = useMemo(() => viewsFor('run'), [])
   const live = view ? !isTerminal(view.status) : summary ? !isTerminal(summary.status) : false

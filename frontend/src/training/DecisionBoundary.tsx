@@ -57,7 +57,7 @@ function useClassLabels(runId: string, fromRun: string[] | null): string[] | nul
 
 /** How to colour `event`: before the first epoch event names the task, a grid without probabilities is a regression surface. */
 function coloringOf(event: DecisionBoundaryEvent, stateTask: Task | null, labels: string[] | null): Coloring {
-  const task: Task = stateTask ?? (!event.probabilities ? 'regression' : 'classification')
+  const task = stateTask === 'classification' || stateTask === 'regression' ? stateTask : !event.probabilities ? 'regression' : 'classification'
   return coloringFor(event, task, classCount(event, labels))
 }
 

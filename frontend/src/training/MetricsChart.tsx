@@ -97,8 +97,12 @@ export function LossChart({ runId, state, version }: ViewProps<LossState>) {
 /** The per-epoch metric to draw: accuracy for classification, R² for regression. */
 export function accuracyMetric(points: readonly AccuracyPoint[], task: string | null): { key: string; title: string; percent: boolean } | null {
   const first = points.find((p) => Object.keys(p.val).length > 0 || Object.keys(p.train).length > 0)
-  if (!first) return task === 'regression' ? { key: 'r2', title: 'R²', percent: false } : { key: 'accuracy', title: 'accuracy', percent: true }
+  if (!first) {
+    if (task === 'language_model') return { key: 'bits_per_char', title: 'Bits per character', percent: false }
+    return task === 'regression' || task === 'forecast' ? { key: 'r2', title: 'R²', percent: false } : { key: 'accuracy', title: 'accuracy', percent: true }
+  }
   const keys = { ...first.train, ...first.val }
+  if ('bits_per_char' in keys) return { key: 'bits_per_char', title: 'Bits per character', percent: false }
   if ('accuracy' in keys) return { key: 'accuracy', title: 'accuracy', percent: true }
   if ('r2' in keys) return { key: 'r2', title: 'R²', percent: false }
   if ('mae' in keys) return { key: 'mae', title: 'MAE', percent: false }

@@ -4,6 +4,29 @@ import type { RunView } from './reduceEvents'
 import { perClassMetrics, testMetrics } from './reduceEvents'
 import { formatNumber, formatPercent } from './format'
 
+/** A forecast's MAE beside the naive forecast's (repeat the window's last value); a language model's bits per character read out. */
+export function BaselineNote({ metrics }: { metrics: Record<string, unknown> }) {
+  const { mae, naive_mae: naive, bits_per_char: bits, perplexity } = metrics
+  if (typeof mae === 'number' && typeof naive === 'number' && naive > 0) {
+    const change = (1 - mae / naive) * 100
+    return (
+      <p className="baseline-note">
+        {change > 0
+          ? `${change.toFixed(0)} % below the MAE of repeating the last value (${formatNumber(naive)}): the model has learnt more than “tomorrow is like today”.`
+          : `Not better than repeating the last value (MAE ${formatNumber(naive)}): the model has not learnt the series' dynamics yet.`}
+      </p>
+    )
+  }
+  if (typeof bits === 'number' && typeof perplexity === 'number') {
+    return (
+      <p className="baseline-note">
+        On held-out text the model is as unsure of the next character as a fair choice among {perplexity.toFixed(1)} characters ({bits.toFixed(2)} bits each).
+      </p>
+    )
+  }
+  return null
+}
+
 export function TestResults({ view }: { view: RunView }) {
   const metrics = testMetrics(view.evaluation)
   if (metrics.length === 0) return null
@@ -19,6 +42,7 @@ export function TestResults({ view }: { view: RunView }) {
           </li>
         ))}
       </ul>
+      <BaselineNote metrics={view.evaluation?.metrics ?? {}} />
       {perClass.length > 0 ? (
         <details className="per-class">
           <summary>Per class</summary>

@@ -62,7 +62,7 @@ export interface RunFailure {
   nodeId: string | null
 }
 
-export type Task = 'classification' | 'regression'
+export type Task = 'classification' | 'regression' | 'forecast' | 'language_model'
 
 export interface RunView {
   runId: string
@@ -133,8 +133,13 @@ export function initialRunView(runId: string): RunView {
   }
 }
 
-/** The task a run's metrics name (accuracy → classification, r2 → regression), if any. */
+/**
+ * The task a run's metrics name (perplexity → language model, the naive baseline → forecast,
+ * accuracy → classification, r2 → regression), if any.
+ */
 export function inferTask(metrics: Record<string, unknown>): Task | null {
+  if ('perplexity' in metrics || 'bits_per_char' in metrics) return 'language_model'
+  if ('naive_mae' in metrics || 'naive_mse' in metrics) return 'forecast'
   if ('accuracy' in metrics || 'f1' in metrics || 'precision' in metrics) return 'classification'
   if ('r2' in metrics || 'mse' in metrics || 'mae' in metrics) return 'regression'
   return null
@@ -298,13 +303,16 @@ const METRIC_LABELS: Record<string, [string, TestMetric['format']]> = {
   mse: ['MSE', 'number'],
   mae: ['MAE', 'number'],
   r2: ['R²', 'number'],
+  naive_mae: ['MAE of repeating the last value', 'number'],
+  perplexity: ['Perplexity', 'number'],
+  bits_per_char: ['Bits per character', 'number'],
 }
 
 /** The final metrics in display order, with labels (`per_class` handled separately). */
 export function testMetrics(evaluation: EvaluationEvent | null): TestMetric[] {
   if (!evaluation) return []
   const out: TestMetric[] = []
-  for (const key of ['accuracy', 'precision', 'recall', 'f1', 'mse', 'mae', 'r2', 'loss']) {
+  for (const key of ['accuracy', 'precision', 'recall', 'f1', 'bits_per_char', 'perplexity', 'mse', 'mae', 'naive_mae', 'r2', 'loss']) {
     const value = evaluation.metrics[key]
     if (typeof value !== 'number') continue
     const [label, format] = METRIC_LABELS[key]

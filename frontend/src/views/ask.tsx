@@ -189,7 +189,7 @@ registerView<GalleryState>({
   order: 61,
   init: () => ({ epoch: 0, ended: false }),
   reduce: reduceGallery,
-  isAvailable: (_s, ctx) => ctx.task !== 'regression',
+  isAvailable: (_s, ctx) => ctx.task === null || ctx.task === 'classification',
   Component: Ask,
 })
 

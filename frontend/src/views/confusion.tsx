@@ -49,6 +49,6 @@ registerView<ConfusionState>({
   order: 30,
   init: () => ({ stepsPerEpoch: null, step: 0, val: [], test: null }),
   reduce: reduceConfusion,
-  isAvailable: (_state, ctx) => ctx.task !== 'regression',
+  isAvailable: (_state, ctx) => ctx.task === null || ctx.task === 'classification',
   Component: ConfusionMatrix,
 })

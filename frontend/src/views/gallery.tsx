@@ -133,6 +133,6 @@ registerView<GalleryState>({
   order: 60,
   init: () => ({ epoch: 0, ended: false }),
   reduce: reduceGallery,
-  isAvailable: (state, ctx) => ctx.task !== 'regression' && (state.epoch > 0 || state.ended),
+  isAvailable: (state, ctx) => (ctx.task === null || ctx.task === 'classification') && (state.epoch > 0 || state.ended),
   Component: Gallery,
 })

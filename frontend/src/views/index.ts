@@ -5,6 +5,9 @@
 
 import './loss'
 import './accuracy'
+import './text'
+import './attention'
+import './forecast'
 import './confusion'
 import './boundary'
 import './activations'

@@ -51,7 +51,20 @@ def test_get_spec_returns_none_for_unknown_type() -> None:
 def test_catalogue_is_json_with_the_agreed_keys() -> None:
     catalogue = json.loads(json.dumps(layer_catalogue()))
     for item in catalogue:
-        assert set(item) == {"type", "category", "description", "explanation", "params_schema", "inputs"}
+        assert set(item) == {
+            "type",
+            "category",
+            "description",
+            "explanation",
+            "params_schema",
+            "inputs",
+            "role",
+            "ordered_inputs",
+            "final_activation",
+            "activation_axis",
+            "units_field",
+            "takes_token_ids",
+        }
         assert item["category"] in CATEGORIES
         assert item["description"] and item["explanation"]
         assert item["params_schema"]["type"] == "object"
@@ -256,3 +269,31 @@ def test_params_schema_is_built_once_and_the_catalogue_gets_a_copy() -> None:
     entry = next(item for item in layer_catalogue() if item["type"] == "Dense")
     assert entry["params_schema"] == spec.params_schema()
     assert entry["params_schema"] is not spec.params_schema()
+
+
+def test_what_the_compiler_knows_of_a_type_is_a_field_of_its_spec() -> None:
+    by_type = {item["type"]: item for item in layer_catalogue()}
+    assert by_type["Input"]["role"] == "input" and by_type["Add"]["role"] == "merge"
+    assert by_type["Dense"]["role"] == "layer" and by_type["Dense"]["units_field"] == "units"
+    assert by_type["Concat"]["ordered_inputs"] and not by_type["Add"]["ordered_inputs"]
+    assert (by_type["Softmax"]["final_activation"], by_type["Sigmoid"]["final_activation"]) == ("softmax", "sigmoid")
+    assert by_type["ReLU"]["final_activation"] is None
+    assert by_type["Conv2D"]["activation_axis"] == 1 and by_type["Dense"]["activation_axis"] == -1
+
+
+def test_no_layer_type_name_is_compared_outside_the_registry() -> None:
+    import re
+    from pathlib import Path
+
+    import layerlab
+
+    root = Path(layerlab.__file__).parent
+    compare = re.compile(r"""(==|!=|\bin)\s*\(?["'](Input|Dense|Softmax|Sigmoid|Concat|Conv2D)["']""")
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.rglob("*.py")
+        if "layers" not in path.relative_to(root).parts
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if compare.search(line)
+    ]
+    assert offenders == []

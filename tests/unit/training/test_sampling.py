@@ -246,8 +246,6 @@ def _attention_lm(v: int, t: int) -> GraphModule:
 def test_a_compiled_graph_names_its_attention_node_by_node_id_with_a_causal_map() -> None:
     torch.manual_seed(0)
     model = _attention_lm(len(VOCABULARY), 12)
-    if not hasattr(model.node_modules["attn"], "attention_weights"):
-        pytest.skip("needs attention_weights on the attention layers (layers/modules.py)")
     item = sample_text(
         model, VOCABULARY, prompt="ab", length=6, temperature=1.0, context=12, generator=torch.Generator()
     )
@@ -256,6 +254,43 @@ def test_a_compiled_graph_names_its_attention_node_by_node_id_with_a_causal_map(
     weights = _weights(entry)
     assert list(weights.shape) == [2, 8, 8] and float(weights.triu(1).abs().max()) < 1e-6
     assert entry["tokens"] == list("ab" + str(item["text"]))
+
+
+def test_a_causal_encoder_block_maps_each_head_and_matches_its_own_attention() -> None:
+    torch.manual_seed(0)
+    v, t = len(VOCABULARY), 10
+    model = compile_graph(
+        _graph(
+            [
+                {"id": "in", "type": "Input"},
+                {"id": "emb", "type": "Embedding", "params": {"vocab_size": v, "embedding_dim": 8}},
+                {"id": "pos", "type": "PositionalEncoding", "params": {"max_len": 32}},
+                {"id": "enc", "type": "TransformerEncoderLayer", "params": {"num_heads": 4, "causal": True}},
+                {"id": "out", "type": "Dense", "params": {"units": v}},
+            ]
+        ),
+        (t,),
+    )
+    model.eval()  # no dropout in the comparison below
+    block = model.node_modules["enc"]
+    x = torch.randn(1, t, 8)
+    with torch.no_grad():
+        weights = block.attention_weights(x)
+    assert list(weights.shape) == [1, 4, t, t]
+    assert torch.allclose(weights.sum(-1), torch.ones(1, 4, t), atol=1e-5)  # each row is a distribution
+    assert float(weights.triu(1).abs().max()) < 1e-6  # causal: nothing after t
+    # The heads' weighted values, averaged as the block does, give the block's own attention output.
+    attn = block.layer.self_attn
+    h = block.layer.norm1(x) if block.layer.norm_first else x
+    with torch.no_grad():
+        expected, _ = attn(h, h, h, attn_mask=torch.ones(t, t, dtype=torch.bool).triu(1), need_weights=False)
+        v_proj = torch.nn.functional.linear(h, attn.in_proj_weight[16:], attn.in_proj_bias[16:]).view(1, t, 4, 2)
+        mixed = torch.einsum("bhts,bshd->bthd", weights, v_proj).reshape(1, t, 8)
+        assert torch.allclose(attn.out_proj(mixed), expected, atol=1e-5)
+    (entry,) = _maps(
+        sample_text(model, VOCABULARY, prompt="abc", length=4, temperature=1.0, context=t, generator=torch.Generator())
+    )
+    assert entry["node_id"] == "enc" and entry["num_heads"] == 4 and list(_weights(entry).shape) == [4, 7, 7]
 
 
 def test_a_sample_has_the_prompt_the_text_and_the_attention() -> None:

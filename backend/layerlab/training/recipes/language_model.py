@@ -21,7 +21,6 @@ from torch import nn
 
 from layerlab.datasets.base import DatasetSplits, Split
 from layerlab.datasets.text import DEFAULT_SEQUENCE_LENGTH
-from layerlab.datasets.text import DEFAULT_SEQUENCE_LENGTH
 from layerlab.training.callbacks import Evaluation, non_finite_error
 from layerlab.training.config import TrainConfig
 from layerlab.training.losses import FinalActivation

@@ -118,7 +118,8 @@ export interface paths {
          * @description The validation report for the graph against the data set's input shape (runs in a thread).
          *
          *     With ``training``, the cost estimate is for those settings (and the loss decides the
-         *     output size check, as for ``POST /api/runs``).
+         *     output size check, as for ``POST /api/runs``); a language model's ``Input`` receives
+         *     ``training.sequence_length`` characters (``input_shape`` in the answer).
          */
         post: operations["validate_api_graphs_validate_post"];
         delete?: never;
@@ -275,6 +276,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/sampling": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Sampling
+         * @description Change a training language model's text samples (temperature, length, prompt) from the next batch on.
+         *
+         *     A sample with the new settings follows at once (at the next batch). 409 unless the run is a
+         *     language model that is running or paused.
+         */
+        post: operations["set_sampling_api_runs__run_id__sampling_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{run_id}/predict": {
         parameters: {
             query?: never;
@@ -286,7 +310,7 @@ export interface paths {
         put?: never;
         /**
          * Predict Run
-         * @description Run inputs through the run's trained model: predictions, probabilities, every node's activations and, when asked, saliency maps. Works on a finished run (also after a restart of the server) and, during a run, on the weights of its last saved epoch. Inputs are in the scale of the data set's own `x`: 2-D sets `[x, y]` as plotted; `digits` 8×8 pixels and `mnist`/`fashion_mnist` 28×28 pixels in [0, 1], 0 = background (digits' 0–16 divided by 16, the others' 0–255 divided by 255); `cifar10` (3, 32, 32) RGB in [0, 1]; the tabular sets (`iris`, `wine`, `breast_cancer`) standardized with the training split's mean and standard deviation. Each input has the data set's per-sample shape (`input_shape` in `GET /api/datasets`, e.g. (1, 8, 8)), that shape without its leading 1s ((8, 8)), or is flat (64 values).
+         * @description Run inputs through the run's trained model: predictions, probabilities, every node's activations and, when asked, saliency maps. Works on a finished run (also after a restart of the server) and, during a run, on the weights of its last saved epoch. Inputs are in the scale of the data set's own `x`: 2-D sets `[x, y]` as plotted; `digits` 8×8 pixels and `mnist`/`fashion_mnist` 28×28 pixels in [0, 1], 0 = background (digits' 0–16 divided by 16, the others' 0–255 divided by 255); `cifar10` (3, 32, 32) RGB in [0, 1]; the tabular sets (`iris`, `wine`, `breast_cancer`) standardized with the training split's mean and standard deviation. Each input has the data set's per-sample shape (`input_shape` in `GET /api/datasets`, e.g. (1, 8, 8)), that shape without its leading 1s ((8, 8)), or is flat (64 values). A language-model run takes text prompts (`{"inputs": ["ROMEO:"], "temperature": 0.8, "length": 200, "seed": 1}`) and answers `kind: "text"`: each prompt's continuation and the attention maps.
          */
         post: operations["predict_run_api_runs__run_id__predict_post"];
         delete?: never;
@@ -443,6 +467,23 @@ export interface components {
             plane?: components["schemas"]["PlaneGrid"] | null;
         };
         /**
+         * AttentionMap
+         * @description One attention node's weights over the last characters of prompt + text.
+         */
+        AttentionMap: {
+            /** Node Id */
+            node_id: string;
+            /** Num Heads */
+            num_heads: number;
+            /**
+             * Tokens
+             * @description The characters the map covers (the last at most 64 of prompt + text).
+             */
+            tokens: string[];
+            /** @description Shape [heads, L, L]: row i is how much character i looked at each character j (causal: j ≤ i). */
+            weights: components["schemas"]["Quantized"];
+        };
+        /**
          * ClassMetrics
          * @description Precision, recall and F1 of one class.
          */
@@ -583,7 +624,7 @@ export interface components {
              * Task
              * @enum {string}
              */
-            task: "classification" | "regression";
+            task: "classification" | "regression" | "forecast" | "language_model";
             /**
              * Kind
              * @enum {string}
@@ -600,12 +641,17 @@ export interface components {
             class_names?: string[] | null;
             /**
              * Output Size
-             * @description Regression targets per sample.
+             * @description Regression targets per sample; for a forecast set, the horizon.
              */
             output_size?: number | null;
             /**
+             * Vocabulary
+             * @description Text sets: the characters, sorted by code point; a token id is an index into this list.
+             */
+            vocabulary?: string[] | null;
+            /**
              * Sizes
-             * @description Samples per split: train, val, test.
+             * @description Samples per split: train, val, test (forecast sets: windows; text sets: characters).
              */
             sizes?: {
                 [key: string]: number;
@@ -962,6 +1008,7 @@ export interface components {
             /** Edges */
             edges: number[];
         };
+        JsonValue: unknown;
         /**
          * LayerInfo
          * @description One entry of the palette (``GET /api/layers``).
@@ -980,6 +1027,37 @@ export interface components {
                 [key: string]: unknown;
             };
             inputs: components["schemas"]["LayerInputs"];
+            /**
+             * Role
+             * @description input: takes no edge (the graph's Input); merge: combines several inputs; layer: one input.
+             * @enum {string}
+             */
+            role: "input" | "layer" | "merge";
+            /**
+             * Ordered Inputs
+             * @description The order of the incoming edges matters (Concat).
+             */
+            ordered_inputs: boolean;
+            /**
+             * Final Activation
+             * @description An activation layer that can end a classifier (folded into the loss as the output).
+             */
+            final_activation: ("softmax" | "sigmoid") | null;
+            /**
+             * Activation Axis
+             * @description The axis a softmax given as this layer's activation param applies to; null without one.
+             */
+            activation_axis: number | null;
+            /**
+             * Units Field
+             * @description The param that sets the output size (units for Dense).
+             */
+            units_field: string | null;
+            /**
+             * Takes Token Ids
+             * @description The layer reads integer token ids from the Input (Embedding), not floating-point values.
+             */
+            takes_token_ids: boolean;
         } & {
             [key: string]: unknown;
         };
@@ -1202,6 +1280,21 @@ export interface components {
              * @description The class (or output unit) the saliency map is for; default: each input's predicted class.
              */
             target?: number | null;
+            /**
+             * Temperature
+             * @description Language models: below 1 safer, more repetitive text, above 1 wilder; default: the run's `training.sampling.temperature`.
+             */
+            temperature?: number | null;
+            /**
+             * Length
+             * @description Language models: characters generated per prompt; default: the run's `training.sampling.length`.
+             */
+            length?: number | null;
+            /**
+             * Seed
+             * @description Language models: the same seed gives the same text (default: a random one, sent back).
+             */
+            seed?: number | null;
         };
         /**
          * PredictResponse
@@ -1493,6 +1586,13 @@ export interface components {
         "RunRequest-Input": {
             graph: components["schemas"]["GraphSpec"];
             dataset: components["schemas"]["DatasetRef"] | string;
+            /**
+             * Recipe
+             * @description auto: classification/regression, forecasting or a language model, from the data set's task.
+             * @default auto
+             * @enum {string}
+             */
+            recipe?: "auto" | "supervised" | "forecast" | "language_model";
             training?: components["schemas"]["TrainConfig"];
             /**
              * Name
@@ -1507,6 +1607,13 @@ export interface components {
         "RunRequest-Output": {
             graph: components["schemas"]["GraphSpec"];
             dataset: components["schemas"]["DatasetRef"];
+            /**
+             * Recipe
+             * @description auto: classification/regression, forecasting or a language model, from the data set's task.
+             * @default auto
+             * @enum {string}
+             */
+            recipe?: "auto" | "supervised" | "forecast" | "language_model";
             training?: components["schemas"]["TrainConfig"];
             /**
              * Name
@@ -1558,7 +1665,7 @@ export interface components {
         };
         /**
          * SamplesEvent
-         * @description Generated or predicted examples (images, points, text).
+         * @description Generated or predicted examples (images, points, text, forecasts).
          */
         SamplesEvent: {
             /** Seq */
@@ -1578,11 +1685,84 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "images" | "points" | "text" | "predictions";
-            /** Items */
+            kind: "images" | "points" | "text" | "predictions" | "forecast";
+            /**
+             * Items
+             * @description One dict per example; its keys depend on ``kind`` (text: prompt, text, temperature, length, step, attention; forecast: split, context, actual, one_step, rollout, epoch).
+             */
             items: {
-                [key: string]: number | string | number[] | number[][] | null;
+                [key: string]: components["schemas"]["JsonValue"];
             }[];
+        };
+        /**
+         * SamplingBody
+         * @description ``POST /api/runs/{id}/sampling``: what to change (left out or null: as it is). Ranges as ``training.sampling``.
+         */
+        SamplingBody: {
+            /**
+             * Temperature
+             * @description Below 1: safer, more repetitive text; above 1: wilder.
+             */
+            temperature?: number | null;
+            /**
+             * Length
+             * @description Characters generated per sample.
+             */
+            length?: number | null;
+            /**
+             * Prompt
+             * @description Text the samples continue (empty: from a new line).
+             */
+            prompt?: string | null;
+        };
+        /**
+         * SamplingConfig
+         * @description How a language model's live text samples are drawn (changeable while the run trains).
+         */
+        SamplingConfig: {
+            /**
+             * Temperature
+             * @description Below 1: safer, more repetitive text; above 1: wilder.
+             * @default 0.8
+             */
+            temperature?: number;
+            /**
+             * Length
+             * @description Characters generated per sample.
+             * @default 200
+             */
+            length?: number;
+            /**
+             * Prompt
+             * @description Text the sample continues (empty: from a newline).
+             * @default
+             */
+            prompt?: string;
+            /**
+             * Every S
+             * @description Seconds between samples while training.
+             * @default 3
+             */
+            every_s?: number;
+        };
+        /**
+         * SamplingResponse
+         * @description The run's status now and the changes asked for; the next ``samples`` event (at the next batch) follows them.
+         */
+        SamplingResponse: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "paused" | "completed" | "failed" | "stopped" | "interrupted";
+            /** Temperature */
+            temperature?: number | null;
+            /** Length */
+            length?: number | null;
+            /** Prompt */
+            prompt?: string | null;
         };
         /**
          * StatusEvent
@@ -1683,6 +1863,60 @@ export interface components {
             dataset: components["schemas"]["DatasetRef"];
             training: components["schemas"]["TrainConfig"];
             graph: components["schemas"]["GraphSpec"];
+        };
+        /**
+         * TextPredictResponse
+         * @description What a language model writes after each prompt.
+         */
+        TextPredictResponse: {
+            /**
+             * Kind
+             * @default text
+             * @constant
+             */
+            kind?: "text";
+            /**
+             * Samples
+             * @description Per input, in order.
+             */
+            samples: components["schemas"]["TextSample"][];
+            /** Temperature */
+            temperature: number;
+            /** Length */
+            length: number;
+            /**
+             * Seed
+             * @description The seed the characters were drawn with (send it again for the same text).
+             */
+            seed: number;
+            /**
+             * Epoch
+             * @description The epoch the weights are from.
+             */
+            epoch: number;
+            /**
+             * Step
+             * @description The training step the weights are from.
+             */
+            step: number;
+        };
+        /**
+         * TextSample
+         * @description One prompt and the model's continuation.
+         */
+        TextSample: {
+            /** Prompt */
+            prompt: string;
+            /**
+             * Text
+             * @description The generated characters (the prompt not included).
+             */
+            text: string;
+            /**
+             * Attention
+             * @description Per attention node; empty when the graph has none.
+             */
+            attention: components["schemas"]["AttentionMap"][];
         };
         /**
          * TrainConfig
@@ -1823,6 +2057,13 @@ export interface components {
              * @default 0
              */
             probe_index?: number;
+            /**
+             * Sequence Length
+             * @description Language models: characters per training window (default 64; the server sets a limit).
+             */
+            sequence_length?: number | null;
+            /** @description Language models: the live text samples. */
+            sampling?: components["schemas"]["SamplingConfig"];
         };
         /**
          * ValidateRequest
@@ -1833,6 +2074,13 @@ export interface components {
             dataset?: components["schemas"]["DatasetRef"] | string | null;
             /** @description How it will train (batch size, optimizer, mixed precision…), for the cost estimate; default: TrainConfig's defaults. */
             training?: components["schemas"]["TrainConfig"] | null;
+            /**
+             * Recipe
+             * @description The recipe it will train with (auto: from the data set's task).
+             * @default auto
+             * @enum {string}
+             */
+            recipe?: "auto" | "supervised" | "forecast" | "language_model";
         };
         /**
          * ValidateResponse
@@ -2907,6 +3155,104 @@ export interface operations {
             };
         };
     };
+    set_sampling_api_runs__run_id__sampling_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SamplingBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SamplingResponse"];
+                };
+            };
+            /** @description The Host header names a host this server does not answer to (`host_not_allowed`), or the body is not valid JSON (`malformed_json`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request comes from a page of another origin (`origin_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description There is no such run (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The run is not a language model, or it is not running or paused (`conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (`body_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is not sent as JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The prompt has characters outside the data set's vocabulary (issue code `prompt_out_of_vocabulary`, field `prompt`, the characters listed), or a value is out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server is starting or stopping (`unavailable`); try again in a moment. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     predict_run_api_runs__run_id__predict_post: {
         parameters: {
             query?: never;
@@ -2928,7 +3274,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PredictResponse"];
+                    "application/json": components["schemas"]["PredictResponse"] | components["schemas"]["TextPredictResponse"];
                 };
             };
             /** @description The Host header names a host this server does not answer to (`host_not_allowed`), or the body is not valid JSON (`malformed_json`). */
@@ -2985,7 +3331,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description An input of the wrong shape (the issue names `inputs[i]`, with the expected and the given shape), too many inputs, or a `target` the model does not have (`invalid_request`). */
+            /** @description An input of the wrong shape (the issue names `inputs[i]`, with the expected and the given shape), too many inputs, or a `target` the model does not have (`invalid_request`). For a language model: an input that is not a string (`inputs.<i>`), or one with characters outside the data set's vocabulary (issue code `prompt_out_of_vocabulary`, field `inputs.<i>`, the characters listed). */
             422: {
                 headers: {
                     [name: string]: unknown;
