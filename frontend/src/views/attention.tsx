@@ -29,10 +29,20 @@ export function headWeights(map: AttentionMap, head: HeadChoice): { size: number
 
 const showChar = (c: string) => (c === '\n' ? '↵' : c === ' ' ? '␣' : c)
 
-function Matrix({ runId, map, head, hover, onHover }: { runId: string; map: AttentionMap; head: HeadChoice; hover: number | null; onHover: (cell: [number, number] | null) => void }) {
+interface MatrixProps {
+  runId: string
+  map: AttentionMap
+  head: HeadChoice
+  /** `headWeights(map, head)`, computed once by the view. */
+  weights: { size: number; values: Float32Array }
+  hover: number | null
+  onHover: (cell: [number, number] | null) => void
+}
+
+function Matrix({ runId, map, head, weights, hover, onHover }: MatrixProps) {
   const [element, setElement] = useState<HTMLDivElement | null>(null)
   const canvas = useRef<HTMLCanvasElement | null>(null)
-  const { size, values } = useMemo(() => headWeights(map, head), [map, head])
+  const { size, values } = weights
   const px = Math.max(4, Math.min(10, Math.floor(320 / Math.max(1, size))))
   const side = px * size
   useFrameDraw(
@@ -64,7 +74,7 @@ function Matrix({ runId, map, head, hover, onHover }: { runId: string; map: Atte
       }
       return true
     },
-    [map, head, hover, size],
+    [weights, hover],
     { name: 'attention', runId },
   )
   return (
@@ -95,13 +105,16 @@ export function upperMass(values: Float32Array, size: number): number {
 
 export function AttentionView({ runId, state }: ViewProps<TextState>) {
   const generated = useGeneratedText((s) => (runId ? s.byRun[runId] : undefined))
-  const latest = [...state.samples].reverse().find((s) => s.attention.length > 0) ?? null
+  const latest = state.samples.findLast((s) => s.attention.length > 0) ?? null
   const sample = !state.live && generated && generated.attention.length > 0 ? generated : latest
   const [nodeId, setNodeId] = useState<string | null>(null)
   const [head, setHead] = useState<HeadChoice>(-1)
   const [row, setRow] = useState<number | null>(null)
   const [cell, setCell] = useState<[number, number] | null>(null)
-  if (!sample) {
+  const map = sample ? (sample.attention.find((m) => m.node_id === nodeId) ?? sample.attention[0]) : null
+  const chosenHead = map && head < map.num_heads ? head : -1
+  const weights = useMemo(() => (map ? headWeights(map, chosenHead) : null), [map, chosenHead])
+  if (!sample || !map || !weights) {
     return (
       <figure className="chart-card attention-card" aria-label="Attention">
         <figcaption>Attention</figcaption>
@@ -109,9 +122,7 @@ export function AttentionView({ runId, state }: ViewProps<TextState>) {
       </figure>
     )
   }
-  const map = sample.attention.find((m) => m.node_id === nodeId) ?? sample.attention[0]
-  const chosenHead = head < map.num_heads ? head : -1
-  const { size, values } = headWeights(map, chosenHead)
+  const { size, values } = weights
   const focus = cell ? cell[0] : row
   let top = 0
   if (focus !== null) for (let j = 0; j < size; j += 1) top = Math.max(top, values[focus * size + j])
@@ -153,7 +164,7 @@ export function AttentionView({ runId, state }: ViewProps<TextState>) {
           )
         })}
       </p>
-      <Matrix runId={runId} map={map} head={chosenHead} hover={focus} onHover={setCell} />
+      <Matrix runId={runId} map={map} head={chosenHead} weights={weights} hover={focus} onHover={setCell} />
       <p className="chart-sub attention-readout">
         {cell
           ? `“${showChar(map.tokens[cell[0]])}” (position ${cell[0] + 1}) gave “${showChar(map.tokens[cell[1]])}” (position ${cell[1] + 1}) ${(values[cell[0] * size + cell[1]] * 100).toFixed(1)} % of its attention.`

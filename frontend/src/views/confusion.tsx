@@ -6,7 +6,7 @@
 
 import type { ConfusionMatrixEvent, TrainingEvent } from '../api/events'
 import { ConfusionMatrix } from '../training/ConfusionMatrix'
-import { pushSnapshot, type Snapshot } from './history'
+import { pushEpochSnapshot, type Snapshot } from './history'
 import { registerView } from './registry'
 
 export interface ConfusionState {
@@ -29,8 +29,7 @@ export function reduceConfusion(state: ConfusionState, event: TrainingEvent): Co
     case 'confusion_matrix':
       if (event.split === 'test') state.test = event
       else if (event.split === 'val') {
-        const at = event.epoch != null && state.stepsPerEpoch ? event.epoch * state.stepsPerEpoch : state.step
-        pushSnapshot(state.val, Math.max(at, state.val[state.val.length - 1]?.step ?? 0), event)
+        pushEpochSnapshot(state.val, state, event.epoch ?? null, event)
       }
       break
     default:

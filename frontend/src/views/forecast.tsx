@@ -9,7 +9,7 @@ import type { TrainingEvent } from '../api/events'
 import { useScrubStep } from '../inside/useScrubStep'
 import { LineCanvas } from '../training/LineCanvas'
 import { SERIES } from '../training/plotly'
-import { pushSnapshot, snapshotAt, type Snapshot } from './history'
+import { pushEpochSnapshot, snapshotAt, type Snapshot } from './history'
 import { registerView, type ViewProps } from './registry'
 
 export interface ForecastSample {
@@ -64,8 +64,7 @@ export function reduceForecast(state: ForecastState, event: TrainingEvent): Fore
       const item = event.items[0] as Record<string, unknown> | undefined
       if (!item) break
       const sample = parseForecast(item, event.epoch ?? null)
-      const at = sample.epoch != null && state.stepsPerEpoch ? sample.epoch * state.stepsPerEpoch : state.step
-      pushSnapshot(state.history, Math.max(at, state.history[state.history.length - 1]?.step ?? 0), sample)
+      pushEpochSnapshot(state.history, state, sample.epoch, sample)
       break
     }
     default:

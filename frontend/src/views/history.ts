@@ -9,6 +9,21 @@ export interface Snapshot<T> {
   value: T
 }
 
+/** What a view needs to place a per-epoch snapshot on the step axis: the epoch length and the newest step seen. */
+export interface EpochClock {
+  stepsPerEpoch: number | null
+  step: number
+}
+
+/**
+ * Append a snapshot taken after `epoch`: at the epoch's last step when the epoch length is known,
+ * at the newest step seen otherwise (never before the previous snapshot).
+ */
+export function pushEpochSnapshot<T>(history: Snapshot<T>[], clock: EpochClock, epoch: number | null, value: T): void {
+  const at = epoch != null && clock.stepsPerEpoch ? epoch * clock.stepsPerEpoch : clock.step
+  pushSnapshot(history, Math.max(at, history[history.length - 1]?.step ?? 0), value)
+}
+
 /** Append a snapshot (a snapshot for the same step replaces the last one). */
 export function pushSnapshot<T>(history: Snapshot<T>[], step: number, value: T): void {
   const last = history[history.length - 1]
