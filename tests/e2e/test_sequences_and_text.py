@@ -3,15 +3,19 @@ temperature slider and, once trained, writes on demand; a causal Transformer sho
 maps (nothing above the diagonal); the sine forecaster draws its prediction over the series.
 Views a recipe does not need (the confusion matrix, the gallery) are not on the page.
 
-Real server, real websocket, real Chromium; the data sets are the offline ones (names, sine).
+Real server, real websocket, real Chromium; the data sets are the offline ones (names, sine),
+and Tiny Shakespeare from ``LAYERLAB_DATA_DIR`` for the two Shakespeare templates (skipped, with
+the reason, when it is not there).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 
@@ -23,6 +27,22 @@ def _load_template(page: Page, name: str) -> None:
 
 def _heading(page: Page) -> str:
     return page.get_by_role("figure", name="Sampled text").locator("figcaption").inner_text()
+
+
+def _needs_shakespeare() -> None:
+    folder = os.environ.get("LAYERLAB_DATA_DIR")
+    if not folder or not (Path(folder) / "tinyshakespeare" / "input.txt").is_file():
+        pytest.skip(f"Tiny Shakespeare not found in LAYERLAB_DATA_DIR={folder!r} (tinyshakespeare/input.txt)")
+
+
+def _step_of(heading: str) -> int:
+    found = re.search(r"step (\d+)", heading)
+    return int(found.group(1)) if found else 0
+
+
+def _stop(page: Page) -> None:
+    page.get_by_role("group", name="Run controls").get_by_role("button", name="Stop").click()
+    expect(page.locator(".run-head").get_by_text("Stopped", exact=True)).to_be_visible(timeout=30_000)
 
 
 def test_names_model_samples_live_follow_the_temperature_and_write_on_demand(
@@ -132,3 +152,44 @@ def test_sine_forecaster_draws_its_prediction_over_the_series(
     expect(page.get_by_role("table", name="Confusion matrix")).to_have_count(0)
     expect(page.get_by_role("figure", name="Predictions")).to_have_count(0)
     page.screenshot(path=str(screenshot_dir / "sine_forecast.png"))
+
+
+def test_shakespeare_lstm_writes_new_text_every_few_seconds_and_follows_the_temperature(
+    page: Page, server_url: str, screenshot_dir: Path
+) -> None:
+    _needs_shakespeare()
+    page.goto(server_url)
+    _load_template(page, "Character LSTM")
+    page.get_by_role("button", name="Train", exact=True).click()
+    card = page.get_by_role("figure", name="Sampled text")
+    newest = card.get_by_label("Newest sample")
+    expect(newest).to_be_visible(timeout=60_000)
+    expect(newest.locator("mark")).to_have_text("ROMEO:")  # the template's prompt, marked
+    first_step, first_text = _step_of(_heading(page)), newest.inner_text()
+    # A newer sample from a later step replaces it while the run trains.
+    expect(card.locator("figcaption")).not_to_contain_text(f"step {first_step} ", timeout=60_000)
+    assert _step_of(_heading(page)) > first_step
+    assert newest.inner_text() != first_text
+    card.get_by_role("slider", name="Temperature").fill("0.3")
+    expect(card.locator("figcaption")).to_contain_text("temperature 0.3", timeout=60_000)
+    expect(card.get_by_text(re.compile(r"Earlier samples \(\d+\)"))).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "shakespeare_lstm_live_text.png"))
+    _stop(page)
+
+
+def test_shakespeare_transformer_shows_its_attention_maps(page: Page, server_url: str, screenshot_dir: Path) -> None:
+    _needs_shakespeare()
+    page.goto(server_url)
+    _load_template(page, "Character Transformer")
+    page.get_by_role("button", name="Train", exact=True).click()
+    card = page.get_by_role("figure", name="Attention")
+    expect(card).to_be_visible(timeout=60_000)
+    layers = card.get_by_role("group", name="Attention layer")
+    expect(layers.get_by_role("button")).to_have_count(3)
+    matrix = card.get_by_role("img", name=re.compile("Attention map of"))
+    matrix.scroll_into_view_if_needed()
+    expect(matrix).to_have_attribute("data-upper", "0")  # the template's layers are causal
+    assert int(matrix.get_attribute("data-size") or "0") > 1
+    expect(page.get_by_role("figure", name="Sampled text").get_by_label("Newest sample")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "shakespeare_transformer_attention.png"))
+    _stop(page)

@@ -117,9 +117,10 @@ def _recurrent_cost(
 ) -> Callable[[Sequence[Shape], Shape, RecurrentParams], LayerCost]:
     """The cost of a recurrent layer with ``gates`` weight blocks (SimpleRNN 1, GRU 3, LSTM 4).
 
-    Per step, layer and direction it keeps about ``kept_per_unit · units + kept_per_input ·
-    inputs`` values for backward (gates, states; measured on PyTorch's CPU implementation),
-    and does ``2 · gates · units · (inputs + units)`` FLOPs.
+    Per step, layer and direction it keeps about ``kept_per_unit · units`` values for backward
+    (gates, states; measured on PyTorch's CPU implementation), and the first layer also
+    ``kept_per_input · inputs`` (a stacked layer's input is the layer below's output, kept
+    already); it does ``2 · gates · units · (inputs + units)`` FLOPs.
     """
 
     def cost(in_shapes: Sequence[Shape], out_shape: Shape, p: RecurrentParams) -> LayerCost:
@@ -129,7 +130,7 @@ def _recurrent_cost(
         for layer in range(p.num_layers):
             inputs = features if layer == 0 else p.units * directions
             params += directions * gates * (inputs * p.units + p.units * p.units + 2 * p.units)
-            kept += directions * steps * (kept_per_unit * p.units + kept_per_input * inputs)
+            kept += directions * steps * (kept_per_unit * p.units + (kept_per_input * inputs if layer == 0 else 0))
             flops += directions * steps * 2 * gates * p.units * (inputs + p.units)
         return LayerCost(params=params, saved_values=kept + math.prod(out_shape), flops=flops, field="units")
 
