@@ -12,11 +12,14 @@ is the last 10 % (111,539 characters), cut into non-overlapping 64-character win
                 slicing, cross-entropy over every position), trained for ``--budget`` seconds of
                 wall clock, with a validation pass at each epoch's end and one when the budget
                 runs out, as a loop that reports its validation loss would do. Its clock starts
-                when the text is encoded and the model built, at the first step.
+                when the text is encoded and the model built, at the first step. It reads and
+                windows the text with its own few lines, not LayerLab's, so that it stays what a
+                user would write by hand.
   (b) LayerLab: the template through ``run_job`` (the worker's path: plan, data, compile,
-                recipe, fit with the run's producers — live text samples every 3 s, telemetry —
-                then the test evaluation) with ``max_steps`` = the bare loop's steps, timed from
-                the call to its return.
+                recipe, fit with the run's producers — live text samples, 3 s apart at least and
+                2 % of the time at most, telemetry — then the test result, which for this one
+                held-out text is the last validation) with ``max_steps`` = the bare loop's
+                steps, timed from the call to its return.
 
 Characters per second = steps × batch × sequence / wall seconds. After one short warm-up of
 each (untimed: the first LSTM steps of a process are slow, and it reads the text into

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from pydantic import BaseModel
 
@@ -106,15 +107,25 @@ def decode(ids: Sequence[int] | torch.Tensor, vocabulary: Sequence[str]) -> str:
     return "".join(vocabulary[int(i)] for i in values)
 
 
-def _stream(text: str, index: Mapping[str, int]) -> torch.Tensor:
-    return torch.tensor([index[ch] for ch in text], dtype=torch.int64)
+def _stream(text: str, table: torch.Tensor) -> torch.Tensor:
+    """``text`` as ids through ``table`` (code point → id), one vectorised lookup."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)  # (len,)
+    return table[torch.from_numpy(codes)]
 
 
 def _splits(parts: tuple[str, str, str], vocabulary: list[str]) -> tuple[Split, Split, Split]:
-    """One token stream per split; ``x`` and ``y`` are the same tensor (the recipe shifts by one)."""
-    index = {ch: i for i, ch in enumerate(vocabulary)}
-    streams = [_stream(part, index) for part in parts]
-    return Split(streams[0], streams[0]), Split(streams[1], streams[1]), Split(streams[2], streams[2])
+    """One token stream per split; ``x`` and ``y`` are the same tensor (the recipe shifts by one).
+
+    A test text equal to the validation text gives the *same* split object, so training can
+    tell that one evaluation serves both (``layerlab.training.engine.fit``).
+    """
+    table = torch.full((max(ord(ch) for ch in vocabulary) + 1,), -1, dtype=torch.int64)
+    table[torch.tensor([ord(ch) for ch in vocabulary])] = torch.arange(len(vocabulary))
+    train, val = (Split(s, s) for s in (_stream(parts[0], table), _stream(parts[1], table)))
+    if parts[2] == parts[1]:
+        return train, val, val
+    test = _stream(parts[2], table)
+    return train, val, Split(test, test)
 
 
 def _text_info(

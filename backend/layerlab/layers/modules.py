@@ -230,6 +230,10 @@ class RecurrentLayer(nn.Module):
 
     ``return_sequences``: ``(N, T, units × directions)``; otherwise the last layer's final
     hidden state of each direction, concatenated: ``(N, units × directions)``.
+
+    ``carrying`` (off but while text is generated one character at a time, see
+    ``layerlab.training.sampling``): each call starts from the state the previous one ended with
+    (``carried``; ``None``: zeros) and keeps its own final state there.
     """
 
     def __init__(self, rnn: nn.RNNBase, *, return_sequences: bool) -> None:
@@ -237,9 +241,15 @@ class RecurrentLayer(nn.Module):
         self.rnn = rnn
         self.return_sequences = return_sequences
         self.directions = 2 if rnn.bidirectional else 1
+        self.carrying = False
+        self.carried: Tensor | tuple[Tensor, Tensor] | None = None
 
     def forward(self, x: Tensor) -> Tensor:
-        out, hidden = self.rnn(x)
+        if self.carrying:
+            out, hidden = self.rnn(x, self.carried)
+            self.carried = hidden
+        else:
+            out, hidden = self.rnn(x)
         if self.return_sequences:
             return out  # type: ignore[no-any-return]
         h_n: Tensor = hidden[0] if isinstance(hidden, tuple) else hidden  # LSTM: (h_n, c_n)

@@ -21,6 +21,7 @@ only keeps references to the (detached) loss and, when the recipe asks, the outp
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import random
@@ -39,6 +40,7 @@ from layerlab.training.callbacks import (
     CallbackList,
     EarlyStopping,
     EpochLogs,
+    Evaluation,
     StopReason,
     TrainState,
     non_finite_error,
@@ -75,6 +77,12 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+def _weights_version(model: nn.Module) -> int:
+    """A number that grows whenever a parameter or buffer of ``model`` changes in place (an
+    optimizer step, ``load_state_dict``): the sum of their autograd version counters."""
+    return sum(t._version for t in (*model.parameters(), *model.buffers()))
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -126,7 +134,8 @@ def fit(
     task = recipe.task
 
     data = recipe.prepare(data, config, seed)
-    train, val, test = data.train.to(device), data.val.to(device), data.test.to(device)
+    train, val = data.train.to(device), data.val.to(device)
+    test = val if data.test is data.val else data.test.to(device)
     recipe.configure(config, device)
     x_train, y_train = train.x, train.y  # (N, *input_shape), (N,) int64 | (N, k) float32 | (N, T) int64
     n_train, batch_size = len(train), config.batch_size
@@ -170,6 +179,8 @@ def fit(
         recipe.name, n_train, config.epochs, steps_per_epoch, state.device, seed, use_amp,
     )  # fmt: skip
 
+    val_eval: Evaluation | None = None  # the latest validation, and the weights' version it saw
+    val_weights = -1
     try:
         hooks.on_train_start(state)
         for epoch in range(1, config.epochs + 1):
@@ -260,6 +271,7 @@ def fit(
             train_logs = recipe.train_metrics(train_loss, batch_outputs, targets)
             del batch_losses, batch_outputs
             val_eval = recipe.evaluate(val, "val", autocast) if len(val) > 0 else None
+            val_weights = _weights_version(recipe.model)
             history = {"epoch": float(epoch), **train_logs}
             if val_eval is not None:
                 history.update({f"val_{k}": v for k, v in val_eval.metrics.items()})
@@ -273,7 +285,10 @@ def fit(
 
         # --- the end: test evaluation (unless the user stopped), on_train_end ----------------
         if state.stop_reason is not StopReason.USER and len(test) > 0 and state.history:
-            state.test = recipe.evaluate(test, "test", autocast)
+            if test is val and val_eval is not None and val_weights == _weights_version(recipe.model):
+                state.test = dataclasses.replace(val_eval, split="test")  # the same data, the same weights
+            else:
+                state.test = recipe.evaluate(test, "test", autocast)
         hooks.on_train_end(state)
     except BaseException as exc:
         error: BaseException = exc

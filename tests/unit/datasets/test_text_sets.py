@@ -50,7 +50,17 @@ def test_shakespeare_reads_a_data_dir_file(tmp_path: Path, settings: Settings) -
     splits = load_dataset(DatasetRef(name="shakespeare"), cfg)
     assert len(splits.train.x) + len(splits.val.x) == len(PLAY)
     assert decode(splits.val.x, splits.info.vocabulary or []) == PLAY[-len(splits.val.x) :]
-    assert torch.equal(splits.test.x, splits.val.x)
+    assert decode(splits.train.x, splits.info.vocabulary or []) == PLAY[: len(splits.train.x)]
+    assert splits.test is splits.val  # the held-out text is one split, evaluated once at the end
+
+
+def test_a_text_of_any_characters_decodes_back_to_itself(tmp_path: Path, settings: Settings) -> None:
+    play = PLAY.replace("Ay me!", "Ay mé — 🌹!")
+    (tmp_path / "tinyshakespeare").mkdir()
+    (tmp_path / "tinyshakespeare" / "input.txt").write_text(play, encoding="utf-8")
+    splits = load_dataset(DatasetRef(name="shakespeare"), settings.model_copy(update={"data_dir": tmp_path}))
+    vocabulary = splits.info.vocabulary or []
+    assert "🌹" in vocabulary and decode(torch.cat([splits.train.x, splits.val.x]), vocabulary) == play
 
 
 def test_shakespeare_missing_from_data_dir_is_unavailable_with_a_hint(tmp_path: Path, settings: Settings) -> None:

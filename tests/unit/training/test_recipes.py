@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 
@@ -14,7 +15,7 @@ from layerlab.datasets.base import DatasetInfo, DatasetSplits, Split
 from layerlab.graph import compile_graph
 from layerlab.graph.spec import GraphSpec
 from layerlab.training.callbacks import Evaluation, EventEmitter
-from layerlab.training.config import TrainConfig
+from layerlab.training.config import EarlyStoppingConfig, TrainConfig
 from layerlab.training.control import RunControl
 from layerlab.training.engine import fit
 from layerlab.training.events import Event
@@ -167,6 +168,55 @@ def test_a_language_model_run_emits_no_accuracy_and_no_confusion_matrix() -> Non
     assert "confusion_matrix" not in types
     epoch = next(e for e in events if e.type == "epoch")
     assert "accuracy" not in epoch.train and set(epoch.val) == {"loss", "perplexity", "bits_per_char"}  # type: ignore[union-attr]
+
+
+class CountingLanguageModel(LanguageModelRecipe):
+    """Records the name of every split it evaluates."""
+
+    def __init__(self, model: nn.Module, sequence_length: int) -> None:
+        super().__init__(model, sequence_length)
+        self.evaluated: list[str] = []
+
+    def evaluate(self, split: Split, name: str, autocast: Autocast = contextlib.nullcontext) -> Evaluation:
+        self.evaluated.append(name)
+        return super().evaluate(split, name, autocast)
+
+
+def _one_split_for_val_and_test(data: DatasetSplits) -> DatasetSplits:
+    return DatasetSplits(info=data.info, train=data.train, val=data.val, test=data.val)
+
+
+def test_a_split_that_is_both_validation_and_test_is_evaluated_once_at_the_end() -> None:
+    data = _one_split_for_val_and_test(_text_splits("hello there. " * 40))
+    torch.manual_seed(0)
+    recipe = CountingLanguageModel(_char_model(len(data.info.vocabulary or []), 12), 12)
+    state = fit(recipe, data, TrainConfig(epochs=2, batch_size=8, device="cpu", seed=0, telemetry=False))
+    assert recipe.evaluated == ["val", "val"]
+    assert state.test is not None and state.test.split == "test"
+    assert state.test.metrics == {k[4:]: v for k, v in state.history[-1].items() if k.startswith("val_")}
+    # two splits of the same text: both are evaluated, to the same numbers
+    torch.manual_seed(0)
+    separate = CountingLanguageModel(_char_model(len(data.info.vocabulary or []), 12), 12)
+    again = fit(
+        separate,
+        _text_splits("hello there. " * 40),
+        TrainConfig(epochs=2, batch_size=8, device="cpu", seed=0, telemetry=False),
+    )
+    assert separate.evaluated == ["val", "val", "test"]
+    assert again.test is not None and again.test.metrics == pytest.approx(state.test.metrics)
+
+
+def test_weights_restored_by_early_stopping_are_evaluated_again_on_the_shared_split() -> None:
+    data = _one_split_for_val_and_test(_text_splits("hello there. " * 40))
+    torch.manual_seed(0)
+    recipe = CountingLanguageModel(_char_model(len(data.info.vocabulary or []), 12), 12)
+    never_better = EarlyStoppingConfig(monitor="val_loss", patience=1, min_delta=100.0)  # epoch 1 stays the best
+    config = TrainConfig(epochs=5, batch_size=8, device="cpu", seed=0, telemetry=False, early_stopping=never_better)
+    state = fit(recipe, data, config)
+    assert recipe.evaluated == ["val", "val", "test"] and len(state.history) == 2
+    assert state.test is not None
+    assert state.test.metrics["loss"] == pytest.approx(state.history[0]["val_loss"])
+    assert state.test.metrics["loss"] != pytest.approx(state.history[1]["val_loss"])
 
 
 # --- forecasting --------------------------------------------------------------------------------

@@ -229,6 +229,97 @@ def _graph(nodes: list[dict[str, object]]) -> GraphSpec:
     return GraphSpec.model_validate({"version": 1, "nodes": nodes, "edges": edges})
 
 
+# --- recurrent models carry their state -----------------------------------------------------------
+
+
+def _recurrent_lm(
+    kind: str = "LSTM", *, t: int = 64, before: tuple[dict[str, object], ...] = (), **rnn: object
+) -> GraphModule:
+    torch.manual_seed(0)
+    v = len(VOCABULARY)
+    return compile_graph(
+        _graph(
+            [
+                {"id": "in", "type": "Input"},
+                {"id": "emb", "type": "Embedding", "params": {"vocab_size": v, "embedding_dim": 8}},
+                *before,
+                {"id": "rnn", "type": kind, "params": {"units": 16, "return_sequences": True, **rnn}},
+                {"id": "drop", "type": "Dropout", "params": {"rate": 0.2}},
+                {"id": "out", "type": "Dense", "params": {"units": v}},
+            ]
+        ),
+        (t,),
+    )
+
+
+def _positions_read(model: nn.Module, run: Any) -> tuple[Any, list[int]]:
+    """``run()``'s result and the length of every input the model was given meanwhile."""
+    lengths: list[int] = []
+    handle = model.register_forward_pre_hook(lambda _m, args: lengths.append(int(args[0].shape[1])))
+    try:
+        return run(), lengths
+    finally:
+        handle.remove()
+
+
+def _generated(model: nn.Module, prompt: str, length: int, *, context: int = 64, seed: int = 0) -> str:
+    generator = torch.Generator().manual_seed(seed)
+    return generate(
+        model, VOCABULARY, prompt=prompt, length=length, temperature=1.0, context=context, generator=generator
+    )
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
+def test_a_recurrent_model_reads_one_new_character_a_step_and_samples_what_rereading_would(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = _recurrent_lm(kind, num_layers=2)
+    carried, lengths = _positions_read(model, lambda: _generated(model, "abca", 40))
+    # a probe of 8 positions (in one pass, then 7 + 1), the prompt's 4, then 1 per character
+    assert lengths == [8, 7, 1, 4] + [1] * 39
+    monkeypatch.setattr("layerlab.training.sampling._recurrent_layers", lambda _model: None)
+    reread, lengths = _positions_read(model, lambda: _generated(model, "abca", 40))
+    assert lengths == list(range(4, 44))  # the whole text so far, every character (it fits the context)
+    assert carried == reread and len(carried) == 40
+
+
+def test_carrying_ends_with_the_generation_and_leaves_the_model_and_the_kernels_as_they_were() -> None:
+    model = _recurrent_lm(num_layers=2)
+    model.train()
+    onednn = torch._C._get_mkldnn_enabled()
+    first = _generated(model, "ab", 100, context=16)
+    rnn = model.node_modules["rnn"]
+    assert not rnn.carrying and rnn.carried is None and model.training
+    assert torch._C._get_mkldnn_enabled() == onednn
+    assert _generated(model, "ab", 100, context=16) == first  # nothing of the last sample is left
+    model.eval()
+    x = torch.tensor([[2, 3, 4]])
+    assert torch.equal(model(x), model(x))  # a forward starts from zeros again
+
+
+def test_a_long_sample_keeps_the_state_past_the_context() -> None:
+    model = _recurrent_lm(t=8)
+    _, lengths = _positions_read(model, lambda: _generated(model, "abcdabcdabcd", 30, context=8))
+    assert lengths[3] == 8 and max(lengths[4:]) == 1  # the prompt's last 8, then one at a time, 30 > 8
+
+
+@pytest.mark.parametrize(
+    ("before", "rnn"),
+    [
+        ((), {"bidirectional": True}),  # reads the future: no state to carry
+        (({"id": "pos", "type": "PositionalEncoding", "params": {"kind": "learned", "max_len": 64}},), {}),
+    ],
+    ids=["bidirectional", "positional-encoding"],
+)
+def test_a_model_whose_positions_matter_rereads_its_window(
+    before: tuple[dict[str, object], ...], rnn: dict[str, object]
+) -> None:
+    model = _recurrent_lm(before=before, **rnn)
+    text, lengths = _positions_read(model, lambda: _generated(model, "ab", 20))
+    assert lengths[-20:] == list(range(2, 22)) and len(text) == 20
+    assert not model.node_modules["rnn"].carrying
+
+
 def _attention_lm(v: int, t: int) -> GraphModule:
     return compile_graph(
         _graph(

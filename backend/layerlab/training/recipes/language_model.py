@@ -72,11 +72,12 @@ class LanguageModelRecipe(Recipe):
 
     def prepare(self, data: DatasetSplits, config: TrainConfig, seed: int) -> DatasetSplits:
         t = self.sequence_length
+        val = windows(data.val.x, t)
         return DatasetSplits(
             info=data.info.model_copy(update={"input_shape": [t]}),
             train=windows(data.train.x, t),
-            val=windows(data.val.x, t),
-            test=windows(data.test.x, t),
+            val=val,
+            test=val if data.test is data.val else windows(data.test.x, t),  # one split: one evaluation serves both
         )
 
     def configure(self, config: TrainConfig, device: torch.device) -> None:
