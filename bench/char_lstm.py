@@ -10,7 +10,7 @@ is the last 10 % (111,539 characters), cut into non-overlapping 64-character win
 
   (a) bare:     a hand-written ``nn.Module`` and loop (seeded randperm of the windows, index
                 slicing, cross-entropy over every position), trained for ``--budget`` seconds of
-                wall clock, with a validation pass at each epoch's end and one when the budget
+                wall clock (side by side: for the steps that takes, see below), with a validation pass at each epoch's end and one when the budget
                 runs out, as a loop that reports its validation loss would do. Its clock starts
                 when the text is encoded and the model built, at the first step. It reads and
                 windows the text with its own few lines, not LayerLab's, so that it stays what a
@@ -21,15 +21,22 @@ is the last 10 % (111,539 characters), cut into non-overlapping 64-character win
                 held-out text is the last validation) with ``max_steps`` = the bare loop's
                 steps, timed from the call to its return.
 
-Characters per second = steps × batch × sequence / wall seconds. After one short warm-up of
-each (untimed: the first LSTM steps of a process are slow, and it reads the text into
-LayerLab's cache as a server's first run would), each seed runs (a) then (b);
-prints each pair, the ratio per pair and of the medians, the val losses, a bigram table's and a
-frequency guess's val loss for reference, and PASS/MISS per target. Always exits 0. Needs
-``LAYERLAB_DATA_DIR`` (or a ``shared/datasets`` folder beside the repository) holding
-``tinyshakespeare/input.txt``; without it, it says so and exits 0. Run it on an idle machine.
+Characters per second = steps × batch × sequence / wall seconds. This machine's speed drifts
+by ±15 % from one minute to the next, more than the gap being measured, so by default the two
+sides of each pair run *side by side*: at the same time, each in its own process pinned to its
+own core with one torch thread, so that whatever the machine does meanwhile slows both alike.
+The number of steps is what a one-thread bare loop does in the budget, by its speed over a 5 s
+calibration; the sides swap cores from one seed to the next (here one core runs the same loop
+~9 % slower than the other, so the default is an even number of seeds). ``--sequential`` instead runs each
+pair one after the other on every core (the first seed's bare loop sets the steps by its budget;
+later seeds run that many, LayerLab first every other time). Each side warms up first, untimed
+(the first LSTM steps of a process are slow). It prints each pair, the ratio per pair and of
+the medians, the val losses, a bigram table's and a frequency guess's val loss for reference,
+and PASS/MISS per target. Always exits 0. Needs ``LAYERLAB_DATA_DIR`` (or a ``shared/datasets``
+folder beside the repository) holding ``tinyshakespeare/input.txt``; without it, it says so and
+exits 0. Run it on an idle machine.
 
-    python bench/char_lstm.py [--budget 120] [--seeds 0 1 2] [--threads N] [--json]
+    python bench/char_lstm.py [--budget 120] [--seeds 0 1 2 3] [--sequential] [--threads N] [--json]
 """
 
 from __future__ import annotations
@@ -37,10 +44,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +116,11 @@ def val_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     return total / len(x)
 
 
-def bare(folder: Path, seed: int, budget_s: float, config: dict[str, Any]) -> dict[str, Any]:
-    """The hand-written loop for ``budget_s`` seconds: steps, wall seconds and the final val loss."""
+def bare(
+    folder: Path, seed: int, budget_s: float, config: dict[str, Any], steps_limit: int | None = None
+) -> dict[str, Any]:
+    """The hand-written loop for ``budget_s`` seconds, or for ``steps_limit`` steps when given: steps,
+    wall seconds and the final val loss."""
     torch.manual_seed(seed)
     train, val, vocab = read_streams(folder)
     t, b = config["sequence_length"], config["batch_size"]
@@ -129,7 +141,8 @@ def bare(folder: Path, seed: int, budget_s: float, config: dict[str, Any]) -> di
             batch_loss.backward()
             optimizer.step()
             steps += 1
-            if time.perf_counter() - start >= budget_s:
+            done = steps >= steps_limit if steps_limit is not None else time.perf_counter() - start >= budget_s
+            if done:
                 out_of_time = True
                 break
         loss = val_loss(model, vx, vy)
@@ -153,6 +166,84 @@ def layerlab(seed: int, steps: int, settings: Settings) -> dict[str, Any]:
     return {"steps": steps, "seconds": seconds, "val_loss": float(final[-1]["metrics"]["loss"]), "samples": samples}
 
 
+Pair = tuple[int, dict[str, Any], dict[str, Any]]  # (seed, bare's result, LayerLab's result)
+
+
+def sequential_pairs(folder: Path, seeds: list[int], budget: float, config: dict[str, Any]) -> Iterator[Pair]:
+    """Each pair one after the other, on every core: the first seed's bare loop sets the steps by
+    its budget; later seeds run that many steps, LayerLab first every other time (drift)."""
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings(home=Path(home), device="cpu", allow_download=False, data_dir=folder)
+        bare(folder, 0, min(5.0, budget), config)  # warm-ups, untimed
+        layerlab(0, 5, settings)
+        steps: int | None = None
+        for i, seed in enumerate(seeds):
+            if steps is None:
+                a = bare(folder, seed, budget, config)
+                steps = a["steps"]
+                b = layerlab(seed, steps, settings)
+            elif i % 2 == 1:
+                b = layerlab(seed, steps, settings)
+                a = bare(folder, seed, budget, config, steps)
+            else:
+                a = bare(folder, seed, budget, config, steps)
+                b = layerlab(seed, steps, settings)
+            yield seed, a, b
+
+
+def _side(
+    kind: str, core: int, folder: Path, seed: int, steps: int, config: dict[str, Any], start: Any, out: Any
+) -> None:
+    """One side of a side-by-side pair, in its own process on ``core`` with one torch thread."""
+    os.sched_setaffinity(0, {core})
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings(home=Path(home), device="cpu", allow_download=False, data_dir=folder)
+        if kind == "bare":
+            bare(folder, seed, 0.0, config, 5)  # warm-up, untimed
+        else:
+            layerlab(seed, 5, settings)
+        start.wait()
+        result = bare(folder, seed, 0.0, config, steps) if kind == "bare" else layerlab(seed, steps, settings)
+    out.put((kind, result))
+
+
+def side_by_side_pairs(folder: Path, seeds: list[int], budget: float, config: dict[str, Any]) -> Iterator[Pair]:
+    """Both sides of each pair at once, each on its own core with one torch thread, so that whatever
+        the machine does meanwhile slows both alike. The steps: what a one-thread bare loop does in the
+        budget, by its speed over a short calibration; the sides swap cores from one seed to the next (here one core runs the same loop
+    ~9 % slower than the other, so the default is an even number of seeds)."""
+    cores = sorted(os.sched_getaffinity(0))[:2]
+    context = multiprocessing.get_context("spawn")
+    calibration = context.Queue()
+    probe = context.Process(target=_calibrate, args=(cores[0], folder, config, calibration))
+    probe.start()
+    steps = max(10, round(budget * calibration.get()))
+    probe.join()
+    for i, seed in enumerate(seeds):
+        start, out = context.Barrier(2), context.Queue()
+        placed = [("bare", cores[i % 2]), ("layerlab", cores[1 - i % 2])]
+        sides = [
+            context.Process(target=_side, args=(kind, core, folder, seed, steps, config, start, out))
+            for kind, core in placed
+        ]
+        for side in sides:
+            side.start()
+        results = dict(out.get() for _ in sides)
+        for side in sides:
+            side.join()
+        yield seed, results["bare"], results["layerlab"]
+
+
+def _calibrate(core: int, folder: Path, config: dict[str, Any], out: Any) -> None:
+    """Steps per second of the bare loop on one core with one thread (after a warm-up)."""
+    os.sched_setaffinity(0, {core})
+    torch.set_num_threads(1)
+    bare(folder, 0, 0.0, config, 5)
+    result = bare(folder, 0, 5.0, config)
+    out.put(result["steps"] / result["seconds"])
+
+
 def count_baselines(folder: Path) -> dict[str, float]:
     """Val loss (nats/char) of guessing by training-set frequency, and of a bigram table (add-one smoothed)."""
     train, val, vocab = read_streams(folder)
@@ -167,9 +258,12 @@ def count_baselines(folder: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--budget", type=float, default=120.0, help="seconds of the bare loop per seed")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])  # even: each side on each core as often
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument(
+        "--sequential", action="store_true", help="run each pair one after the other on the whole machine"
+    )
     args = parser.parse_args()
     folder = data_folder()
     if folder is None:
@@ -191,33 +285,39 @@ def main() -> None:
     chars_per_step = config["sequence_length"] * config["batch_size"]
     baselines = count_baselines(folder)
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as home:
-        settings = Settings(home=Path(home), device="cpu", allow_download=False, data_dir=folder)
-        bare(folder, 0, min(5.0, args.budget), config)  # warm-ups, untimed
-        layerlab(0, 5, settings)
-        for seed in args.seeds:
-            a = bare(folder, seed, args.budget, config)
-            b = layerlab(seed, a["steps"], settings)
-            row = {
-                "seed": seed,
-                "steps": a["steps"],
-                "bare_chars_per_s": a["steps"] * chars_per_step / a["seconds"],
-                "layerlab_chars_per_s": b["steps"] * chars_per_step / b["seconds"],
-                "bare_val_loss": a["val_loss"],
-                "layerlab_val_loss": b["val_loss"],
-                "bare_s": a["seconds"],
-                "layerlab_s": b["seconds"],
-                "samples": b["samples"],
-            }
-            row["ratio"] = row["layerlab_chars_per_s"] / row["bare_chars_per_s"]
-            rows.append(row)
-            print(
-                f"seed {seed}: {row['steps']} steps; bare {row['bare_chars_per_s']:,.0f} chars/s "
-                f"({row['bare_s']:.1f} s), val {row['bare_val_loss']:.3f}; LayerLab "
-                f"{row['layerlab_chars_per_s']:,.0f} chars/s ({row['layerlab_s']:.1f} s, {row['samples']} live samples), "
-                f"val {row['layerlab_val_loss']:.3f}; ratio {row['ratio']:.3f}",
-                flush=True,
-            )
+    side_by_side = not args.sequential and len(os.sched_getaffinity(0)) >= 2
+    pairs = (
+        side_by_side_pairs(folder, args.seeds, args.budget, config)
+        if side_by_side
+        else sequential_pairs(folder, args.seeds, args.budget, config)
+    )
+    print(
+        "side by side, one core and one torch thread each"
+        if side_by_side
+        else f"one after the other, {torch.get_num_threads()} torch threads",
+        flush=True,
+    )
+    for seed, a, b in pairs:
+        row = {
+            "seed": seed,
+            "steps": a["steps"],
+            "bare_chars_per_s": a["steps"] * chars_per_step / a["seconds"],
+            "layerlab_chars_per_s": b["steps"] * chars_per_step / b["seconds"],
+            "bare_val_loss": a["val_loss"],
+            "layerlab_val_loss": b["val_loss"],
+            "bare_s": a["seconds"],
+            "layerlab_s": b["seconds"],
+            "samples": b["samples"],
+        }
+        row["ratio"] = row["layerlab_chars_per_s"] / row["bare_chars_per_s"]
+        rows.append(row)
+        print(
+            f"seed {seed}: {row['steps']} steps; bare {row['bare_chars_per_s']:,.0f} chars/s "
+            f"({row['bare_s']:.1f} s), val {row['bare_val_loss']:.3f}; LayerLab "
+            f"{row['layerlab_chars_per_s']:,.0f} chars/s ({row['layerlab_s']:.1f} s, {row['samples']} live samples), "
+            f"val {row['layerlab_val_loss']:.3f}; ratio {row['ratio']:.3f}",
+            flush=True,
+        )
     if args.json:
         print(json.dumps({"rows": rows, "baselines": baselines}, indent=2))
     median_ratio = statistics.median(r["layerlab_chars_per_s"] for r in rows) / statistics.median(
