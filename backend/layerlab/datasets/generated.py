@@ -1,4 +1,5 @@
-"""The generated 2-D data sets: TensorFlow Playground's five plus scikit-learn's moons.
+"""The generated 2-D data sets: TensorFlow Playground's five, scikit-learn's moons, and the Gaussian
+mixtures generative models are tested on (``ring``: eight on a circle; ``grid``: 25 on a square).
 
 The formulas follow tensorflow/playground ``src/dataset.ts`` (circle, xor, gaussian, spiral,
 plane, multi_gaussian) and scikit-learn's ``make_moons`` (scaled by 3 and centred, so every
@@ -19,11 +20,26 @@ import numpy.typing as npt
 from pydantic import BaseModel
 
 from layerlab.datasets.base import DatasetInfo, DatasetRef, DatasetSplits, Split, Task
-from layerlab.datasets.params import Classify2DParams, MoonsParams, Regress2DParams, params_schema, parse_params
+from layerlab.datasets.params import (
+    Classify2DParams,
+    MixtureParams,
+    MoonsParams,
+    Regress2DParams,
+    params_schema,
+    parse_params,
+)
 from layerlab.datasets.splits import split_counts, split_indices, to_tensor
 from layerlab.settings import Settings
 
-__all__ = ["GENERATED_SETS", "GeneratedSet", "Generator2D", "generated_info", "load_generated"]
+__all__ = [
+    "GENERATED_SETS",
+    "GeneratedSet",
+    "Generator2D",
+    "generated_info",
+    "grid_centres",
+    "load_generated",
+    "ring_centres",
+]
 
 VAL_FRACTION = 0.15
 TEST_FRACTION = 0.15
@@ -136,6 +152,44 @@ def multi_gaussian(
     return _pack(x, y, target.astype(np.float32).reshape(n, 1))
 
 
+RING_MODES = 8
+RING_RADIUS = 2.0
+GRID_SIDE = 5
+GRID_SPACING = 2.0
+
+
+def _mixture(
+    centres: Floats, n: int, std: float, rng: np.random.Generator
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.generic]]:
+    """``n`` points shared evenly among Gaussians of ``std`` around ``centres`` ``(k, 2)``; the class is the mode."""
+    labels = np.arange(n, dtype=np.int64) % len(centres)
+    points = centres[labels] + std * rng.standard_normal((n, 2))
+    return _pack(points[:, 0], points[:, 1], labels)
+
+
+def ring_centres() -> Floats:
+    """The eight modes of ``ring``, ``(8, 2)``: on a circle of radius 2, the first at angle 0."""
+    angle = 2 * math.pi * np.arange(RING_MODES) / RING_MODES
+    return np.stack([RING_RADIUS * np.cos(angle), RING_RADIUS * np.sin(angle)], axis=1)
+
+
+def grid_centres() -> Floats:
+    """The 25 modes of ``grid``, ``(25, 2)``: -4, -2, 0, 2, 4 on each axis, row by row."""
+    ticks = (np.arange(GRID_SIDE) - (GRID_SIDE - 1) / 2) * GRID_SPACING
+    gy, gx = np.meshgrid(ticks, ticks, indexing="ij")
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+def ring(n: int, noise: float, rng: np.random.Generator) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.generic]]:
+    """Eight Gaussians of std ``noise`` on a circle of radius 2 (the classic GAN test); class = mode 0–7."""
+    return _mixture(ring_centres(), n, noise, rng)
+
+
+def grid(n: int, noise: float, rng: np.random.Generator) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.generic]]:
+    """25 Gaussians of std ``noise`` on a 5 × 5 grid 2 apart, from (-4, -4) to (4, 4); class = mode 0–24."""
+    return _mixture(grid_centres(), n, noise, rng)
+
+
 @dataclass(frozen=True)
 class GeneratedSet:
     """A generated 2-D data set: its formula, task and params model (a :class:`DatasetSpec`)."""
@@ -145,7 +199,8 @@ class GeneratedSet:
     description: str
     task: Task
     generate: Generator2D
-    params_model: type[Classify2DParams] | type[MoonsParams] | type[Regress2DParams]
+    params_model: type[Classify2DParams] | type[MoonsParams] | type[Regress2DParams] | type[MixtureParams]
+    classes: int = 2
 
     def info(self, settings: Settings, params: BaseModel | None = None) -> DatasetInfo:
         """The set's info; sizes follow ``params.n`` (see :func:`generated_info`)."""
@@ -159,8 +214,6 @@ class GeneratedSet:
         """Generate and split the points (see :func:`load_generated`)."""
         return load_generated(self, ref.params, seed=seed)
 
-
-_CLASS_NAMES = ["0", "1"]
 
 GENERATED_SETS: dict[str, GeneratedSet] = {
     s.name: s
@@ -211,6 +264,27 @@ GENERATED_SETS: dict[str, GeneratedSet] = {
             MoonsParams,
         ),
         GeneratedSet(
+            "ring",
+            "Ring of eight Gaussians",
+            "Eight tight clouds of points on a circle of radius 2, labelled by cloud: the classic test of a GAN. A "
+            "generator that found only some of the clouds has collapsed onto those modes; a good one covers all "
+            "eight.",
+            "classification",
+            ring,
+            MixtureParams,
+            classes=RING_MODES,
+        ),
+        GeneratedSet(
+            "grid",
+            "Grid of 25 Gaussians",
+            "Twenty-five tight clouds on a 5 × 5 grid, labelled by cloud: a harder GAN test than the ring, because "
+            "the generator must spread its points over many modes that lie close together.",
+            "classification",
+            grid,
+            MixtureParams,
+            classes=GRID_SIDE * GRID_SIDE,
+        ),
+        GeneratedSet(
             "plane",
             "Plane (regression)",
             "Predict a number: the target rises evenly from -1.2 in one corner to 1.2 in the opposite one "
@@ -248,8 +322,8 @@ def generated_info(spec: GeneratedSet, params: BaseModel | None = None) -> Datas
         task=spec.task,
         kind="2d",
         input_shape=[2],
-        num_classes=2 if classification else None,
-        class_names=list(_CLASS_NAMES) if classification else None,
+        num_classes=spec.classes if classification else None,
+        class_names=[str(i) for i in range(spec.classes)] if classification else None,
         output_size=None if classification else 1,
         sizes=_sizes(n),
         params_schema=params_schema(spec.params_model),

@@ -16,6 +16,7 @@ from layerlab.errors import DatasetError
 
 __all__ = [
     "Classify2DParams",
+    "MixtureParams",
     "MoonsParams",
     "NoParams",
     "Regress2DParams",
@@ -86,6 +87,18 @@ class MoonsParams(BaseModel):
     n: int = _points_field(500)
     noise: float = _noise_field(
         0.1, "Standard deviation of the Gaussian noise, in the units of scikit-learn's make_moons."
+    )
+    seed: int | None = _SEED_FIELD
+
+
+class MixtureParams(BaseModel):
+    """Parameters of the Gaussian mixtures that generative models are tested on (ring, grid)."""
+
+    model_config = ConfigDict(extra="forbid", title="Gaussian mixture")
+
+    n: int = _points_field(2000)
+    noise: float = _noise_field(
+        0.05, "Standard deviation of each Gaussian (the modes are 2 apart, or 1.53 on the ring)."
     )
     seed: int | None = _SEED_FIELD
 

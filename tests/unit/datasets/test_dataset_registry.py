@@ -17,6 +17,8 @@ EXPECTED = [
     "gaussian",
     "spiral",
     "moons",
+    "ring",
+    "grid",
     "plane",
     "multi_gaussian",
     "digits",

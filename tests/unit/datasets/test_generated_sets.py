@@ -6,11 +6,13 @@ import pytest
 import torch
 
 from layerlab.datasets import DatasetRef, load_dataset
+from layerlab.datasets.generated import grid_centres, ring_centres
 from layerlab.errors import DatasetError
 from layerlab.settings import Settings
 
 CLASSIFIERS = ["circle", "xor", "gaussian", "spiral", "moons"]
 REGRESSORS = ["plane", "multi_gaussian"]
+MIXTURES = ["ring", "grid"]
 
 
 @pytest.mark.parametrize("name", CLASSIFIERS)
@@ -38,7 +40,7 @@ def test_regression_set_has_float_targets_of_shape_n_1(name: str, settings: Sett
     assert splits.train.y.std() > 0.1
 
 
-@pytest.mark.parametrize("name", CLASSIFIERS + REGRESSORS)
+@pytest.mark.parametrize("name", CLASSIFIERS + REGRESSORS + MIXTURES)
 def test_same_seed_reproduces_and_other_seed_differs(name: str, settings: Settings) -> None:
     ref = DatasetRef(name=name, params={"n": 100, "noise": 0.2})
     a, b = load_dataset(ref, settings, seed=1), load_dataset(ref, settings, seed=1)
@@ -55,11 +57,32 @@ def test_params_seed_fixes_the_points_whatever_the_run_seed(settings: Settings) 
     assert torch.equal(points_a[points_a[:, 0].argsort()], points_b[points_b[:, 0].argsort()])
 
 
-@pytest.mark.parametrize("name", CLASSIFIERS + REGRESSORS)
+@pytest.mark.parametrize("name", CLASSIFIERS + REGRESSORS + MIXTURES)
 def test_noise_changes_the_data(name: str, settings: Settings) -> None:
     clean = load_dataset(DatasetRef(name=name, params={"n": 200, "noise": 0.0}), settings, seed=5)
     noisy = load_dataset(DatasetRef(name=name, params={"n": 200, "noise": 0.5}), settings, seed=5)
     assert not (torch.equal(clean.train.x, noisy.train.x) and torch.equal(clean.train.y, noisy.train.y))
+
+
+@pytest.mark.parametrize(("name", "modes"), [("ring", 8), ("grid", 25)])
+def test_a_mixture_has_one_class_per_mode_each_point_near_its_centre(name: str, modes: int, settings: Settings) -> None:
+    splits = load_dataset(DatasetRef(name=name), settings, seed=0)
+    centres = torch.from_numpy(ring_centres() if name == "ring" else grid_centres()).float()
+    assert splits.info.num_classes == modes and splits.info.class_names == [str(i) for i in range(modes)]
+    assert sum(splits.info.sizes.values()) == 2000 and len(centres) == modes
+    x = torch.cat([splits.train.x, splits.val.x, splits.test.x])
+    y = torch.cat([splits.train.y, splits.val.y, splits.test.y])
+    assert torch.bincount(y, minlength=modes).tolist() == [2000 // modes + (i < 2000 % modes) for i in range(modes)]
+    offset = x - centres[y]  # (n, 2): each point from its own mode's centre, noise 0.05 by default
+    assert 0.04 < float(offset.std()) < 0.06 and float(offset.norm(dim=1).max()) < 0.05 * 6
+    nearest = torch.cdist(x, centres).argmin(dim=1)
+    assert torch.equal(nearest, y)  # the modes do not overlap at this noise
+
+
+def test_the_ring_lies_on_a_circle_of_radius_2_and_the_grid_spans_minus_4_to_4() -> None:
+    ring = torch.from_numpy(ring_centres())
+    assert torch.allclose(ring.norm(dim=1), torch.full((8,), 2.0, dtype=torch.float64))
+    assert sorted({round(float(v), 6) for v in torch.from_numpy(grid_centres()).flatten()}) == [-4, -2, 0, 2, 4]
 
 
 def test_noise_makes_circle_labels_overlap(settings: Settings) -> None:
