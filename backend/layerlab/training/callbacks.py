@@ -435,12 +435,15 @@ class EventEmitter(Callback):
 
     def _send_step(self, state: TrainState, epoch: int, now: float) -> None:
         loss = state.batch_loss()  # the only device read of a step
+        tensors = state.loss_tensors  # a recipe with several networks: each one's loss
+        losses = {name: float(value) for name, value in tensors.items()} if tensors else None
         elapsed = now - self._window_start
         self.emit(
             StepEvent,
             epoch=epoch,
             step=state.step,
             loss=loss,
+            losses=losses,
             learning_rate=state.lr,
             samples_per_s=self._window_samples / elapsed if elapsed > 0 else 0.0,
             steps_per_epoch=state.steps_per_epoch,

@@ -78,6 +78,10 @@ class StepEvent(EventBase):
     learning_rate: float
     samples_per_s: float
     steps_per_epoch: int | None = None
+    losses: dict[str, float] | None = Field(
+        default=None,
+        description='Each network\'s loss, for a recipe with several (a GAN: "generator", "discriminator").',
+    )
 
 
 class EpochEvent(EventBase):

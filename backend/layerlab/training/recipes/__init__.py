@@ -6,8 +6,9 @@ its name in ``RecipeName``); the loop in ``training/engine.py`` does not change.
 
 from __future__ import annotations
 
-from layerlab.training.recipes.base import Autocast, Recipe, StepResult, StepTools
+from layerlab.training.recipes.base import Autocast, Recipe, RecipeTask, StepResult, StepTools
 from layerlab.training.recipes.forecast import ForecastRecipe
+from layerlab.training.recipes.gan import GanRecipe
 from layerlab.training.recipes.language_model import DEFAULT_SEQUENCE_LENGTH, LanguageModelRecipe
 from layerlab.training.recipes.supervised import SupervisedRecipe
 
@@ -15,8 +16,10 @@ __all__ = [
     "Autocast",
     "DEFAULT_SEQUENCE_LENGTH",
     "ForecastRecipe",
+    "GanRecipe",
     "LanguageModelRecipe",
     "Recipe",
+    "RecipeTask",
     "StepResult",
     "StepTools",
     "SupervisedRecipe",

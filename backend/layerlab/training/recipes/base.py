@@ -22,6 +22,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import nn
@@ -30,7 +31,10 @@ from layerlab.datasets.base import DatasetSplits, Split, Task
 from layerlab.training.callbacks import Evaluation
 from layerlab.training.config import TrainConfig
 
-__all__ = ["Autocast", "Recipe", "StepResult", "StepTools"]
+__all__ = ["Autocast", "Recipe", "RecipeTask", "StepResult", "StepTools"]
+
+#: What a run's model does: a data set's task, or ``generative`` (a GAN: no prediction to score).
+RecipeTask = Task | Literal["generative"]
 
 #: A context manager factory: mixed precision on CUDA, nothing elsewhere.
 Autocast = Callable[[], AbstractContextManager[object]]
@@ -86,7 +90,7 @@ class Recipe:
     """
 
     name: str = "recipe"
-    task: Task = "classification"
+    task: RecipeTask = "classification"
     labels: list[str]
     keeps_outputs: bool = False
 

@@ -126,6 +126,7 @@ class SupervisedRecipe(Recipe):
     """
 
     name = "supervised"
+    task: Task
 
     def __init__(self, model: nn.Module, task: Task, loss: LossName = "auto") -> None:
         super().__init__(model)
