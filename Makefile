@@ -108,7 +108,7 @@ test: check test-py test-front e2e
 bench: $(VENV)/.installed $(FRONTEND)/dist/index.html system-deps
 	$(PY) bench/throughput.py
 	@for b in bench/first_step.py bench/fanout.py bench/concurrent_runs.py bench/server_throughput.py bench/replay.py \
-	  bench/validation.py bench/page_weight.py bench/page_keeps_up.py bench/worker_threads.py bench/sequences.py bench/char_lstm.py; do \
+	  bench/validation.py bench/page_weight.py bench/page_keeps_up.py bench/worker_threads.py bench/sequences.py bench/char_lstm.py bench/gan.py; do \
 	  if [ -f $$b ]; then $(PY) $$b || exit 1; fi; done
 
 # The reference examples (docs/contract.md §5.1) trained to the end on the real data (minutes on a CPU).
