@@ -1845,6 +1845,13 @@ export interface components {
             samples_per_s: number;
             /** Steps Per Epoch */
             steps_per_epoch?: number | null;
+            /**
+             * Losses
+             * @description Each network's loss, for a recipe with several (a GAN: "generator", "discriminator").
+             */
+            losses?: {
+                [key: string]: number;
+            } | null;
         };
         /**
          * Template
