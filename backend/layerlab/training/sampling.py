@@ -7,8 +7,9 @@ distribution with a ``torch.Generator`` (so a seed reproduces a sample, and trai
 state is never touched). A recurrent model (position-wise layers and one-way recurrent layers
 only, checked on a probe) reads the prompt's last ``context`` characters once and then one new
 character a step, its recurrent layers carrying their state, as a char-RNN samples: about
-``context`` times fewer positions computed per character. Below 1 the temperature sharpens the distribution towards the likeliest
-character (0.05 is close to always picking it); above 1 it flattens it.
+``context`` times fewer positions computed per character. Below 1 the temperature sharpens the
+distribution towards the likeliest character (0.05 is close to always picking it); above 1 it
+flattens it.
 
 :func:`attention_maps` runs the model once on the last (at most 64) characters and asks every
 node whose module has ``attention_weights`` for its softmaxed weights ``(heads, L, L)`` (row i:
@@ -203,8 +204,9 @@ class _Carried:
         self.reset()
         for layer in self.layers:
             layer.carrying = True
-        # On the CPU, oneDNN's recurrent kernels cost ~0.6 ms a call at length 1, torch's own ~0.2 ms
-        # (the process-wide switch; a worker process trains one run, in this thread).
+        # On the CPU, oneDNN's recurrent kernels cost ~0.6 ms a call at length 1, torch's own ~0.2 ms.
+        # The switch is process-wide: in a worker, nothing else computes meanwhile (this is the
+        # training thread); in the API process, a prediction running beside it is slower, not wrong.
         self._onednn = torch._C._get_mkldnn_enabled()
         if self.device.type == "cpu":
             torch._C._set_mkldnn_enabled(False)
