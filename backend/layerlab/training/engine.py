@@ -79,10 +79,10 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _weights_version(model: nn.Module) -> int:
-    """A number that grows whenever a parameter or buffer of ``model`` changes in place (an
-    optimizer step, ``load_state_dict``): the sum of their autograd version counters."""
-    return sum(t._version for t in (*model.parameters(), *model.buffers()))
+def _weights_version(recipe: Recipe) -> int:
+    """A number that grows whenever a parameter or buffer of the recipe's networks changes in
+    place (an optimizer step, ``load_state_dict``): the sum of their autograd version counters."""
+    return sum(t._version for m in recipe.models.values() for t in (*m.parameters(), *m.buffers()))
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -271,7 +271,7 @@ def fit(
             train_logs = recipe.train_metrics(train_loss, batch_outputs, targets)
             del batch_losses, batch_outputs
             val_eval = recipe.evaluate(val, "val", autocast) if len(val) > 0 else None
-            val_weights = _weights_version(recipe.model)
+            val_weights = _weights_version(recipe)
             history = {"epoch": float(epoch), **train_logs}
             if val_eval is not None:
                 history.update({f"val_{k}": v for k, v in val_eval.metrics.items()})
@@ -285,7 +285,7 @@ def fit(
 
         # --- the end: test evaluation (unless the user stopped), on_train_end ----------------
         if state.stop_reason is not StopReason.USER and len(test) > 0 and state.history:
-            if test is val and val_eval is not None and val_weights == _weights_version(recipe.model):
+            if test is val and val_eval is not None and val_weights == _weights_version(recipe):
                 state.test = dataclasses.replace(val_eval, split="test")  # the same data, the same weights
             else:
                 state.test = recipe.evaluate(test, "test", autocast)
