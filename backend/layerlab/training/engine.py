@@ -142,6 +142,7 @@ def fit(
     steps_per_epoch = max(1, math.ceil(n_train / batch_size))
 
     optimizers = recipe.optimizers
+    scales = recipe.learning_rate_scales  # each optimizer's rate relative to the run's
     schedule = LearningRateSchedule.from_config(config)
     use_amp = device.type == "cuda" and config.mixed_precision is not False
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
@@ -186,8 +187,8 @@ def fit(
         for epoch in range(1, config.epochs + 1):
             state.epoch = epoch
             state.lr = schedule.lr(epoch)
-            for optimizer in optimizers:
-                set_optimizer_lr(optimizer, state.lr)
+            for optimizer, scale in zip(optimizers, scales, strict=True):
+                set_optimizer_lr(optimizer, state.lr * scale)
             hooks.on_epoch_start(state)
             for module in recipe.models.values():
                 module.train()
@@ -215,8 +216,8 @@ def fit(
                     if new_lr is not None:
                         schedule.set_current(new_lr, epoch)
                         state.lr = new_lr
-                        for optimizer in optimizers:
-                            set_optimizer_lr(optimizer, new_lr)
+                        for optimizer, scale in zip(optimizers, scales, strict=True):
+                            set_optimizer_lr(optimizer, new_lr * scale)
                     new_probe = control.take_probe_index()
                     if new_probe is not None:
                         state.probe_index = new_probe

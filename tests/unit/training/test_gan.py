@@ -16,6 +16,7 @@ from layerlab.graph.spec import GraphSpec
 from layerlab.settings import Settings
 from layerlab.training.callbacks import EventEmitter
 from layerlab.training.config import TrainConfig
+from layerlab.training.control import RunControl
 from layerlab.training.engine import fit
 from layerlab.training.events import Event
 from layerlab.training.recipes import GanRecipe
@@ -136,3 +137,24 @@ def test_a_gan_pulls_its_points_onto_the_ring_within_a_few_hundred_steps(seed: i
     assert radius_error(after) < 0.5 * radius_error(before)
     modes, _ = _coverage(after, std=0.15)
     assert modes >= 4
+
+
+def test_each_network_keeps_its_own_learning_rate_and_a_live_change_keeps_their_ratio(settings: Settings) -> None:
+    data = load_dataset(DatasetRef(name="ring", params={"n": 600}), settings, seed=0)
+    torch.manual_seed(0)
+    generator = compile_graph(_mlp([16, 2], "relu"), (2,))
+    discriminator = compile_graph(_mlp([16, 1], "leaky_relu"), (2,))
+    recipe = GanRecipe(generator, discriminator, latent_dim=2, learning_rates={"discriminator": 4e-3})
+    rates: list[tuple[float, float]] = []
+    control = RunControl()
+
+    class Watch(EventEmitter):
+        def on_batch_end(self, state):  # type: ignore[no-untyped-def]
+            g_opt, d_opt = recipe.optimizers
+            rates.append((g_opt.param_groups[0]["lr"], d_opt.param_groups[0]["lr"]))
+            if state.step == 2:
+                control.set_learning_rate(5e-4)  # the run's rate, live
+
+    fit(recipe, data, _config(epochs=2, learning_rate=1e-3), [Watch("r", lambda e: None)], control=control)
+    assert rates[0] == pytest.approx((1e-3, 4e-3))  # the generator has the run's rate, the discriminator its own
+    assert rates[-1] == pytest.approx((5e-4, 2e-3))  # both follow the live change, 1 : 4 still

@@ -113,6 +113,12 @@ class Recipe:
         """Every optimizer (the loop sets the learning rate of each)."""
         raise NotImplementedError
 
+    @property
+    def learning_rate_scales(self) -> list[float]:
+        """Each optimizer's learning rate as a multiple of the run's (after :meth:`configure`): the
+        loop sets ``run rate × scale`` at each epoch and on a live change, so ratios stay put."""
+        return [1.0] * len(self.optimizers)
+
     def prepare(self, data: DatasetSplits, config: TrainConfig, seed: int) -> DatasetSplits:
         """The splits to train on, still on the host (the loop moves them to the device)."""
         return data

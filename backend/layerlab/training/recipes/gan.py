@@ -10,8 +10,9 @@ one generator step (the step counter, ``max_steps`` and the steps/s are the gene
 ``softplus(-l) = -log σ(l)``: L_D is binary cross-entropy with real = 1 and fake = 0, and L_G
 is Goodfellow et al.'s non-saturating generator loss (−log D(G(z)) instead of log(1 − D(G(z))),
 which gives the generator a strong gradient while the discriminator still wins). Each network
-has its own Adam (β1 = 0.5 by default, as DCGAN); the loop's learning rate — live changes
-included — applies to both.
+has its own Adam (β1 = 0.5 by default, as DCGAN) and may have its own learning rate
+(``learning_rates``; the run's otherwise): the loop's schedule and live changes scale both,
+keeping their ratio.
 
 ``mode`` (``both``, ``discriminator``, ``generator``; it may change between steps) trains
 only one side, as GAN Lab does: with ``discriminator`` the generator's points stay where they
@@ -71,9 +72,13 @@ class GanRecipe(Recipe):
         latent_dim: int,
         d_steps: int = 1,
         beta1: float = DEFAULT_BETA1,
+        learning_rates: dict[str, float] | None = None,
     ) -> None:
         assert latent_dim >= 1 and d_steps >= 1 and 0 <= beta1 < 1
+        assert learning_rates is None or (set(learning_rates) <= {"generator", "discriminator"})
         super().__init__(generator)
+        self.learning_rates = dict(learning_rates or {})
+        self._scales = [1.0, 1.0]
         self.discriminator = discriminator
         self.latent_dim = latent_dim
         self.d_steps = d_steps
@@ -109,8 +114,16 @@ class GanRecipe(Recipe):
         self._g_parameters = list(self.model.parameters())
         self._d_parameters = list(self.discriminator.parameters())
         betas = (self.beta1, 0.999)
-        self._g_optimizer = torch.optim.Adam(self._g_parameters, lr=config.learning_rate, betas=betas)
-        self._d_optimizer = torch.optim.Adam(self._d_parameters, lr=config.learning_rate, betas=betas)
+        run_lr = config.learning_rate
+        g_lr = self.learning_rates.get("generator", run_lr)
+        d_lr = self.learning_rates.get("discriminator", run_lr)
+        self._scales = [g_lr / run_lr, d_lr / run_lr]
+        self._g_optimizer = torch.optim.Adam(self._g_parameters, lr=g_lr, betas=betas)
+        self._d_optimizer = torch.optim.Adam(self._d_parameters, lr=d_lr, betas=betas)
+
+    @property
+    def learning_rate_scales(self) -> list[float]:
+        return list(self._scales)
 
     def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """A latent batch ``(n, latent_dim)`` from N(0, I) on the recipe's device."""
