@@ -6,6 +6,7 @@ its name in ``RecipeName``); the loop in ``training/engine.py`` does not change.
 
 from __future__ import annotations
 
+from layerlab.training.recipes.autoencoder import AutoencoderRecipe
 from layerlab.training.recipes.base import Autocast, Recipe, RecipeTask, StepResult, StepTools
 from layerlab.training.recipes.forecast import ForecastRecipe
 from layerlab.training.recipes.gan import GanRecipe
@@ -13,6 +14,7 @@ from layerlab.training.recipes.language_model import DEFAULT_SEQUENCE_LENGTH, La
 from layerlab.training.recipes.supervised import SupervisedRecipe
 
 __all__ = [
+    "AutoencoderRecipe",
     "Autocast",
     "DEFAULT_SEQUENCE_LENGTH",
     "ForecastRecipe",

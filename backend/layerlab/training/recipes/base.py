@@ -33,7 +33,7 @@ from layerlab.training.config import TrainConfig
 
 __all__ = ["Autocast", "Recipe", "RecipeTask", "StepResult", "StepTools"]
 
-#: What a run's model does: a data set's task, or ``generative`` (a GAN: no prediction to score).
+#: What a run's model does: a data set's task, or ``generative`` (a GAN, an autoencoder: no prediction to score).
 RecipeTask = Task | Literal["generative"]
 
 #: A context manager factory: mixed precision on CUDA, nothing elsewhere.
