@@ -14,8 +14,8 @@ from layerlab.training.recipes.language_model import DEFAULT_SEQUENCE_LENGTH, La
 from layerlab.training.recipes.supervised import SupervisedRecipe
 
 __all__ = [
-    "AutoencoderRecipe",
     "Autocast",
+    "AutoencoderRecipe",
     "DEFAULT_SEQUENCE_LENGTH",
     "ForecastRecipe",
     "GanRecipe",
