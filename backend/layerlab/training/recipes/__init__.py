@@ -7,7 +7,7 @@ its name in ``RecipeName``); the loop in ``training/engine.py`` does not change.
 from __future__ import annotations
 
 from layerlab.training.recipes.autoencoder import AutoencoderRecipe
-from layerlab.training.recipes.base import Autocast, Recipe, RecipeTask, StepResult, StepTools
+from layerlab.training.recipes.base import Autocast, OneNetworkRecipe, Recipe, RecipeTask, StepResult, StepTools
 from layerlab.training.recipes.forecast import ForecastRecipe
 from layerlab.training.recipes.gan import GanRecipe
 from layerlab.training.recipes.language_model import DEFAULT_SEQUENCE_LENGTH, LanguageModelRecipe
@@ -20,6 +20,7 @@ __all__ = [
     "ForecastRecipe",
     "GanRecipe",
     "LanguageModelRecipe",
+    "OneNetworkRecipe",
     "Recipe",
     "RecipeTask",
     "StepResult",

@@ -22,8 +22,7 @@ from torch import nn
 from layerlab.datasets.base import DatasetSplits, Split
 from layerlab.training.callbacks import Evaluation, non_finite_error
 from layerlab.training.config import TrainConfig
-from layerlab.training.optim import build_optimizer, l1_penalty, weight_tensors
-from layerlab.training.recipes.base import Autocast, Recipe, StepResult, StepTools
+from layerlab.training.recipes.base import Autocast, OneNetworkRecipe, StepResult, StepTools
 from layerlab.training.recipes.supervised import EVAL_BATCH_SIZE, with_validation
 
 __all__ = ["AutoencoderRecipe", "ReconstructionLoss"]
@@ -31,7 +30,7 @@ __all__ = ["AutoencoderRecipe", "ReconstructionLoss"]
 ReconstructionLoss = Literal["mse", "binary_cross_entropy"]
 
 
-class AutoencoderRecipe(Recipe):
+class AutoencoderRecipe(OneNetworkRecipe):
     """Reconstruct each input (see the module docstring)."""
 
     name = "autoencoder"
@@ -41,15 +40,6 @@ class AutoencoderRecipe(Recipe):
         super().__init__(model)
         self.reconstruction_loss: ReconstructionLoss = loss
         self.val_labels: torch.Tensor | None = None
-        self._optimizer: torch.optim.Optimizer | None = None
-        self._parameters: list[nn.Parameter] = []
-        self._l1 = 0.0
-        self._l1_weights: list[torch.Tensor] = []
-
-    @property
-    def optimizers(self) -> list[torch.optim.Optimizer]:
-        assert self._optimizer is not None, "configure() first"
-        return [self._optimizer]
 
     def prepare(self, data: DatasetSplits, config: TrainConfig, seed: int) -> DatasetSplits:
         data = with_validation(data, config.validation_split, seed)
@@ -60,13 +50,6 @@ class AutoencoderRecipe(Recipe):
             val=Split(data.val.x, data.val.x),
             test=Split(data.test.x, data.test.x),
         )
-
-    def configure(self, config: TrainConfig, device: torch.device) -> None:
-        self.model.to(device)
-        self._optimizer = build_optimizer(self.model, config)
-        self._parameters = list(self.model.parameters())
-        self._l1 = config.l1
-        self._l1_weights = weight_tensors(self.model) if config.l1 > 0 else []
 
     def reconstruct(self, output: torch.Tensor) -> torch.Tensor:
         """The reconstruction from the model's raw output: its final sigmoid applied, if folded."""
@@ -82,11 +65,9 @@ class AutoencoderRecipe(Recipe):
         return F.mse_loss(self.reconstruct(output), target)
 
     def training_step(self, x: torch.Tensor, y: torch.Tensor, tools: StepTools) -> StepResult:
-        assert self._optimizer is not None
         with tools.autocast():
             loss = self.loss_fn(self.model(x), y)
-        objective = loss + l1_penalty(self._l1_weights, self._l1) if self._l1_weights else loss
-        tools.update(objective, self._optimizer, self._parameters)
+        self.step_optimizer(loss, tools)
         return StepResult(loss=loss.detach())
 
     @torch.no_grad()

@@ -30,8 +30,9 @@ from torch import nn
 from layerlab.datasets.base import DatasetSplits, Split, Task
 from layerlab.training.callbacks import Evaluation
 from layerlab.training.config import TrainConfig
+from layerlab.training.optim import build_optimizer, l1_penalty, weight_tensors
 
-__all__ = ["Autocast", "Recipe", "RecipeTask", "StepResult", "StepTools"]
+__all__ = ["Autocast", "OneNetworkRecipe", "Recipe", "RecipeTask", "StepResult", "StepTools"]
 
 #: What a run's model does: a data set's task, or ``generative`` (a GAN, an autoencoder: no prediction to score).
 RecipeTask = Task | Literal["generative"]
@@ -139,3 +140,36 @@ class Recipe:
     def evaluate(self, split: Split, name: str, autocast: Autocast = contextlib.nullcontext) -> Evaluation:
         """Loss and metrics on ``split`` (eval mode, no gradients)."""
         raise NotImplementedError
+
+
+class OneNetworkRecipe(Recipe):
+    """A recipe with one network and the run's optimizer (``training.optimizer``) and L1 penalty.
+
+    :meth:`configure` moves the model to the device and builds them; a subclass's
+    :meth:`training_step` computes its loss and calls :meth:`step_optimizer`.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__(model)
+        self._optimizer: torch.optim.Optimizer | None = None
+        self._parameters: list[nn.Parameter] = []
+        self._l1 = 0.0
+        self._l1_weights: list[torch.Tensor] = []
+
+    @property
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        assert self._optimizer is not None, "configure() first"
+        return [self._optimizer]
+
+    def configure(self, config: TrainConfig, device: torch.device) -> None:
+        self.model.to(device)
+        self._optimizer = build_optimizer(self.model, config)
+        self._l1 = config.l1
+        self._l1_weights = weight_tensors(self.model) if config.l1 > 0 else []
+        self._parameters = list(self.model.parameters())
+
+    def step_optimizer(self, loss: torch.Tensor, tools: StepTools) -> None:
+        """One update of the network on ``loss`` plus the L1 penalty (when ``training.l1`` is set)."""
+        assert self._optimizer is not None, "configure() first"
+        objective = loss + l1_penalty(self._l1_weights, self._l1) if self._l1_weights else loss
+        tools.update(objective, self._optimizer, self._parameters)

@@ -24,8 +24,7 @@ from layerlab.datasets.text import DEFAULT_SEQUENCE_LENGTH
 from layerlab.training.callbacks import Evaluation, non_finite_error
 from layerlab.training.config import TrainConfig
 from layerlab.training.losses import FinalActivation
-from layerlab.training.optim import build_optimizer, l1_penalty, weight_tensors
-from layerlab.training.recipes.base import Autocast, Recipe, StepResult, StepTools
+from layerlab.training.recipes.base import Autocast, OneNetworkRecipe, StepResult, StepTools
 from layerlab.training.recipes.supervised import EVAL_BATCH_SIZE
 
 __all__ = ["DEFAULT_SEQUENCE_LENGTH", "LanguageModelRecipe", "language_model_metrics", "windows"]
@@ -51,7 +50,7 @@ def language_model_metrics(loss: float) -> dict[str, float]:
     return {"loss": loss, "perplexity": math.exp(min(loss, 700.0)), "bits_per_char": loss / math.log(2)}
 
 
-class LanguageModelRecipe(Recipe):
+class LanguageModelRecipe(OneNetworkRecipe):
     """A character-level language model: one graph, trained on next-character prediction."""
 
     name = "language_model"
@@ -60,15 +59,6 @@ class LanguageModelRecipe(Recipe):
     def __init__(self, model: nn.Module, sequence_length: int = DEFAULT_SEQUENCE_LENGTH) -> None:
         super().__init__(model)
         self.sequence_length = sequence_length
-        self._optimizer: torch.optim.Optimizer | None = None
-        self._l1 = 0.0
-        self._l1_weights: list[torch.Tensor] = []
-        self._parameters: list[nn.Parameter] = []
-
-    @property
-    def optimizers(self) -> list[torch.optim.Optimizer]:
-        assert self._optimizer is not None, "configure() first"
-        return [self._optimizer]
 
     def prepare(self, data: DatasetSplits, config: TrainConfig, seed: int) -> DatasetSplits:
         t = self.sequence_length
@@ -83,11 +73,7 @@ class LanguageModelRecipe(Recipe):
     def configure(self, config: TrainConfig, device: torch.device) -> None:
         final_activation: FinalActivation = getattr(self.model, "final_activation", None)
         self._sigmoid = final_activation == "sigmoid"
-        self.model.to(device)
-        self._optimizer = build_optimizer(self.model, config)
-        self._l1 = config.l1
-        self._l1_weights = weight_tensors(self.model) if config.l1 > 0 else []
-        self._parameters = list(self.model.parameters())
+        super().configure(config, device)
 
     def loss_fn(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Mean next-character cross-entropy of logits ``(B, T, V)`` against ids ``(B, T)``."""
@@ -97,12 +83,10 @@ class LanguageModelRecipe(Recipe):
         return F.cross_entropy(logits, target.reshape(-1))
 
     def training_step(self, x: torch.Tensor, y: torch.Tensor, tools: StepTools) -> StepResult:
-        assert self._optimizer is not None
         with tools.autocast():
             output = self.model(x)  # (b, T, V) logits
             loss = self.loss_fn(output, y)  # () mean over b·T characters
-        objective = loss + l1_penalty(self._l1_weights, self._l1) if self._l1_weights else loss
-        tools.update(objective, self._optimizer, self._parameters)
+        self.step_optimizer(loss, tools)
         return StepResult(loss=loss.detach())
 
     def train_metrics(self, loss: float, outputs: Sequence[torch.Tensor], targets: torch.Tensor) -> dict[str, float]:

@@ -27,8 +27,7 @@ from layerlab.training.metrics import (
     predicted_classes,
     regression_metrics,
 )
-from layerlab.training.optim import build_optimizer, l1_penalty, weight_tensors
-from layerlab.training.recipes.base import Autocast, Recipe, StepResult, StepTools
+from layerlab.training.recipes.base import Autocast, OneNetworkRecipe, StepResult, StepTools
 
 __all__ = ["EVAL_BATCH_SIZE", "SupervisedRecipe", "class_labels", "evaluate", "with_validation"]
 
@@ -117,7 +116,7 @@ def evaluate(
     return Evaluation(split=name, metrics={"loss": loss, **regression_metrics(predictions, split.y)})
 
 
-class SupervisedRecipe(Recipe):
+class SupervisedRecipe(OneNetworkRecipe):
     """Classification or regression of one model on ``(x, y)`` batches (the first recipe).
 
     ``model`` returns raw outputs ``(B, k)``; a ``final_activation`` attribute
@@ -133,15 +132,6 @@ class SupervisedRecipe(Recipe):
         self.task = task
         self.loss_name: LossName = loss
         self.keeps_outputs = task == "classification"
-        self._optimizer: torch.optim.Optimizer | None = None
-        self._l1_weights: list[torch.Tensor] = []
-        self._l1 = 0.0
-        self._parameters: list[nn.Parameter] = []
-
-    @property
-    def optimizers(self) -> list[torch.optim.Optimizer]:
-        assert self._optimizer is not None, "configure() first"
-        return [self._optimizer]
 
     def prepare(self, data: DatasetSplits, config: TrainConfig, seed: int) -> DatasetSplits:
         data = with_validation(data, config.validation_split, seed)
@@ -152,23 +142,17 @@ class SupervisedRecipe(Recipe):
     def configure(self, config: TrainConfig, device: torch.device) -> None:
         final_activation: FinalActivation = getattr(self.model, "final_activation", None)
         self._loss: LossFn = build_loss(self.loss_name, self.task, final_activation)
-        self.model.to(device)
-        self._optimizer = build_optimizer(self.model, config)
-        self._l1 = config.l1
-        self._l1_weights = weight_tensors(self.model) if config.l1 > 0 else []
-        self._parameters = list(self.model.parameters())
+        super().configure(config, device)
 
     def loss_fn(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The loss chosen by name and task on raw outputs ``(B, k)`` (a final softmax/sigmoid folded in)."""
         return self._loss(output, target)
 
     def training_step(self, x: torch.Tensor, y: torch.Tensor, tools: StepTools) -> StepResult:
-        assert self._optimizer is not None
         with tools.autocast():
             output = self.model(x)  # (b, k) raw outputs (logits)
             loss = self._loss(output, y)  # () mean over the batch
-        objective = loss + l1_penalty(self._l1_weights, self._l1) if self._l1_weights else loss
-        tools.update(objective, self._optimizer, self._parameters)
+        self.step_optimizer(loss, tools)
         return StepResult(loss=loss.detach(), output=output.detach() if self.keeps_outputs else None)
 
     def train_metrics(self, loss: float, outputs: Sequence[torch.Tensor], targets: torch.Tensor) -> dict[str, float]:
